@@ -1,0 +1,273 @@
+"""Assistant: the composition root. Everything the CLI and the web app do goes through here."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.schema import MetadataMode
+
+from . import language, prompts
+from .config import Settings
+from .embeddings import embedding_identity, load_embedding
+from .errors import IndexStoreError, InputError
+from .generation import Generator, load_generator, model_path
+from .grounding import ground
+from .ingest import chunk_text
+from .ingest.loaders import find_files, load_file
+from .retrieval import Retriever
+from .store import ArticleIndex, live_version, make_nodes
+from .types import Answer, Article, IngestReport, Passage
+
+History = list[dict] | list[tuple[str, str]] | None
+
+
+class Assistant:
+    """Answers questions about the articles of one index, citing the passages it used.
+
+    Example:
+        >>> assistant = Assistant.open("index/")
+        >>> answer = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
+        >>> answer.text, answer.citations[0].quote
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._embed = load_embedding(settings)
+        self._identity = embedding_identity(settings, self._embed)
+        self._chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
+        self._write_lock = threading.Lock()
+        if live_version(settings.index_dir) is not None:
+            self._store = ArticleIndex.load(settings.index_dir, self._embed, self._identity)
+        else:
+            self._store = ArticleIndex.empty(self._embed, self._identity, self._chunking)
+        self._retriever = Retriever(self._store, settings.candidates)
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, **settings) -> Assistant:
+        """Open (or prepare to create) the index in `index_dir`.
+
+        Args:
+            index_dir: folder of the index; ASSISTANT_INDEX or ./index when None.
+            **settings: any field of `Settings` (embed_model, llm, top_k, ...).
+        """
+        return cls(Settings.from_env(index_dir=Path(index_dir) if index_dir else None, **settings))
+
+    # -- the index ---------------------------------------------------------------------------
+
+    def ingest(self, paths: list[str | Path], progress: bool = False, names: dict[str, str] | None = None) -> IngestReport:
+        """Add files and folders (.txt, .md, .html, .json, .jsonl) to the index.
+
+        Unchanged articles are skipped, changed ones replaced. Bad files and records are reported
+        in `IngestReport.rejected`; the index is written only when everything else succeeded.
+
+        Args:
+            paths: files or folders (searched recursively).
+            progress: show progress bars on the terminal.
+            names: display names for paths (uploads arrive under temporary names).
+        """
+        from tqdm import tqdm
+
+        files = find_files(paths)
+        articles: list[Article] = []
+        rejected: list[tuple[str, str]] = []
+        for path in tqdm(files, desc="Reading", unit="file", disable=not progress or len(files) < 5):
+            loaded = load_file(path, (names or {}).get(str(path)))
+            articles.extend(loaded.articles)
+            rejected.extend(loaded.rejected)
+        return self.ingest_articles(articles, progress=progress, rejected=rejected)
+
+    def ingest_articles(self, articles: list[Article], progress: bool = False, rejected: list | None = None) -> IngestReport:
+        """Add Article objects directly (what `ingest` does after reading files)."""
+        report = IngestReport(rejected=list(rejected or []))
+        with self._write_lock:
+            store = self._store
+            pending: list[tuple[Article, list]] = []
+            seen: set[str] = set()
+            for article in articles:
+                if article.id in seen:
+                    report.rejected.append((article.id, "the same article id appears twice in this ingest"))
+                    continue
+                seen.add(article.id)
+                status = store.status(article)
+                if status == "unchanged":
+                    report.unchanged.append(article.id)
+                    continue
+                chunks = chunk_text(article.text, self.settings.chunk_chars, self.settings.overlap_chars)
+                pending.append((article, make_nodes(article, chunks)))
+                (report.added if status == "added" else report.replaced).append(article.id)
+            if not pending:
+                return report
+            self._embed_nodes([node for _, nodes in pending for node in nodes], progress)
+            self._change(lambda: [store.put(article, nodes) for article, nodes in pending])
+            report = replace(report, chunks_added=sum(len(nodes) for _, nodes in pending))
+        return report
+
+    def remove(self, article_id: str) -> None:
+        """Delete an article and its chunks from the index."""
+        with self._write_lock:
+            if article_id not in self._store.articles:
+                raise InputError(f"no article {article_id!r} in the index: `assistant info` lists them")
+            self._change(lambda: self._store.remove(article_id))
+
+    def articles(self) -> list[dict]:
+        """One dict per indexed article: id, title, source, date, url, chunks."""
+        return [
+            {"id": article_id, **{k: v for k, v in record.items() if k not in ("node_ids", "hash")}, "chunks": len(record["node_ids"])}
+            for article_id, record in self._store.articles.items()
+        ]
+
+    def info(self) -> dict:
+        """What is in the index and which models serve it."""
+        version = live_version(self.settings.index_dir)
+        size = sum(f.stat().st_size for f in version.rglob("*") if f.is_file()) if version else 0
+        return {
+            "index": str(self.settings.index_dir),
+            "articles": len(self._store.articles),
+            "chunks": self._store.chunk_count,
+            "embed_model": self._identity["embed_model"],
+            "dimension": self._store.manifest["dimension"],
+            "llm": self.settings.llm,
+            "chunking": self._store.manifest["chunking"],
+            "bytes_on_disk": size,
+        }
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        """The passages that best match `question`, best first (no generation)."""
+        return self._retriever.retrieve(self._check_question(question), k or self.settings.top_k)
+
+    def ask(self, question: str) -> Answer:
+        """Answer one question from the articles, with citations, or refuse."""
+        return _last(self.stream(question))
+
+    def chat(self, message: str, history: History = None) -> Answer:
+        """Answer a message of a conversation; a follow-up (« Et quand ? ») is first rewritten
+        into a standalone question from the history of (user, assistant) turns."""
+        return _last(self.stream(message, history))
+
+    def stream(self, question: str, history: History = None) -> Iterator[str | Answer]:
+        """Yield the answer's text as the model writes it, then the final, checked `Answer`.
+
+        The streamed text is the model's draft; the final Answer may differ (unsupported
+        sentences dropped, citations fixed, or a refusal)."""
+        started = time.perf_counter()
+        question = self._check_question(question)
+        timings: dict[str, float] = {}
+        standalone = self._standalone(question, history) if history else question
+        if history:
+            timings["rewrite_s"] = time.perf_counter() - started
+        t = time.perf_counter()
+        if not self._store.articles:
+            raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
+        passages = self._retriever.retrieve(standalone, self.settings.top_k)
+        timings["retrieve_s"] = time.perf_counter() - t
+        code = language.detect(question)
+        rewritten = standalone if standalone != question else None
+
+        def finish(text: str, refused: bool, cited=()) -> Answer:
+            timings["total_s"] = time.perf_counter() - started
+            shown = language.refusal(code) if refused else text
+            return Answer(question, shown, refused, list(cited), passages, timings, rewritten)
+
+        if not passages or max(p.dense_score for p in passages) < self.settings.min_relevance:
+            yield finish("", True)  # nothing in the articles is close to the question
+            return
+        draft = []
+        t = time.perf_counter()
+        for piece in self._answer_tokens(standalone, passages, code):
+            if not draft:
+                timings["first_token_s"] = time.perf_counter() - started
+            draft.append(piece)
+            yield piece
+        timings["generate_s"] = time.perf_counter() - t
+        grounded = ground("".join(draft), standalone, passages, self.settings.min_support, self._similarity)
+        yield finish(grounded.text, grounded.refused, grounded.citations)
+
+    @property
+    def generator(self) -> Generator:
+        """The local LLM, loaded on first use (assembling the model file the first time)."""
+        path = model_path(self.settings.llm, self.settings.cache_dir)
+        return load_generator(path, self.settings.context_window, self.settings.threads)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _check_question(self, question: str) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty: ask something about the articles")
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(f"the question is {len(question)} characters long; keep it under {self.settings.max_question_chars}")
+        return question
+
+    def _answer_tokens(self, question: str, passages: list[Passage], code: str) -> Iterator[str]:
+        from .citations import format_context
+
+        messages = [
+            {"role": "system", "content": prompts.render("answer_system")},
+            {"role": "user", "content": prompts.render("answer", context_str=format_context(passages), query_str=question, language=language.name(code))},
+        ]
+        yield from self.generator.stream(messages, self.settings.max_answer_tokens)
+
+    def _standalone(self, question: str, history: History) -> str:
+        turns = _turns(history)[-6:]  # the recent turns carry the context a follow-up needs
+        transcript = "\n".join(f"{role}: {text}" for role, text in turns)
+        prompt = prompts.render("condense", chat_history=transcript, question=question)
+        rewritten = self.generator.complete([{"role": "user", "content": prompt}], max_tokens=64).strip()
+        rewritten = rewritten.splitlines()[0].strip().strip('"«» ') if rewritten else ""
+        return rewritten or question
+
+    def _similarity(self, sentence: str, texts: list[str]) -> list[float]:
+        vectors = np.asarray(self._embed.get_text_embedding_batch([sentence, *texts]), dtype="float32")
+        return (vectors[1:] @ vectors[0]).tolist()
+
+    def _embed_nodes(self, nodes: list, progress: bool) -> None:
+        texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
+        vectors = self._embed.get_text_embedding_batch(texts, show_progress=progress)
+        for node, vector in zip(nodes, vectors):
+            node.embedding = vector
+
+    def _change(self, mutate) -> None:
+        """Apply a change in memory, persist it atomically, then serve queries from it."""
+        try:
+            mutate()
+            self._store.save(self.settings.index_dir)
+        except BaseException:
+            # Memory may hold half of the change; the disk holds the previous index whole.
+            self._reload()
+            raise
+        self._retriever = Retriever(self._store, self.settings.candidates)
+
+    def _reload(self) -> None:
+        if live_version(self.settings.index_dir) is not None:
+            self._store = ArticleIndex.load(self.settings.index_dir, self._embed, self._identity)
+        else:
+            self._store = ArticleIndex.empty(self._embed, self._identity, self._chunking)
+        self._retriever = Retriever(self._store, self.settings.candidates)
+
+
+def _turns(history: History) -> list[tuple[str, str]]:
+    turns = []
+    for item in history or []:
+        if isinstance(item, dict):
+            content = item.get("content")
+            if isinstance(content, list):  # Gradio 6 messages carry lists of parts
+                content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+            turns.append(("User" if item.get("role") == "user" else "Assistant", str(content or "")))
+        else:
+            user, bot = item
+            turns.extend([("User", str(user)), ("Assistant", str(bot or ""))])
+    return turns
+
+
+def _last(events: Iterator[str | Answer]) -> Answer:
+    answer = None
+    for event in events:
+        answer = event
+    assert isinstance(answer, Answer)
+    return answer

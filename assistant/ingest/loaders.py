@@ -1,0 +1,182 @@
+"""Files and folders -> Articles: plain text, Markdown, HTML news pages and JSON(L) records."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError
+from ..types import Article
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+RECORD_SUFFIXES = {".jsonl", ".json"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | RECORD_SUFFIXES
+# One article, not a collection: past this it is almost surely not a news article.
+MAX_ARTICLE_BYTES = 5_000_000
+
+
+@dataclass
+class Loaded:
+    """Articles read from some files, and what was rejected with the reason."""
+
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file or file:line, why)
+
+
+def find_files(paths: list[str | Path]) -> list[Path]:
+    """Expand folders recursively into supported files; a missing path is an error."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED and not _hidden(p, path)))
+        else:
+            files.append(path)
+    return files
+
+
+def load_file(path: Path, display_name: str | None = None) -> Loaded:
+    """Read one file. Whole-file problems come back as a rejection, never as an exception."""
+    name = display_name or str(path)
+    loaded = Loaded()
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUPPORTED:
+            raise InputError(f"unsupported file type {suffix or '(none)'}: use one of {', '.join(sorted(SUPPORTED))}")
+        if suffix in RECORD_SUFFIXES:
+            for where, record in _records(path, name, suffix, loaded):
+                try:
+                    loaded.articles.append(_record_article(record, where))
+                except InputError as error:
+                    loaded.rejected.append((where, str(error)))
+        else:
+            loaded.articles.append(_file_article(path, name, suffix))
+    except InputError as error:
+        loaded.rejected.append((name, str(error)))
+    except OSError as error:
+        loaded.rejected.append((name, f"cannot read: {error.strerror or error}"))
+    return loaded
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _file_article(path: Path, name: str, suffix: str) -> Article:
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{size / 1e6:.1f} MB is too large for one article (limit {MAX_ARTICLE_BYTES / 1e6:.0f} MB): "
+            "split it into articles, or give a .jsonl file with one article per line"
+        )
+    raw = path.read_bytes()
+    source = str(path.resolve())
+    if suffix in HTML_SUFFIXES:
+        return _html_article(decode(raw), source)
+    text = decode(raw).strip()
+    _require_text(text)
+    title = _markdown_title(text) if suffix != ".txt" else None
+    return Article(id=source, title=title or _first_line_title(text) or _title_from_name(path), text=text, source=source)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then the most likely legacy encoding; binary is refused."""
+    if b"\x00" in raw[:8192]:
+        raise InputError("looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise InputError("cannot decode the text: save it as UTF-8")
+    return str(best)
+
+
+def _require_text(text: str) -> None:
+    if not text.strip():
+        raise InputError("no text in it")
+
+
+def _html_article(html: str, source: str) -> Article:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
+    text = (getattr(doc, "text", None) or "").strip() if doc else ""
+    if not text:
+        raise InputError("no article text found in this HTML page")
+    return Article(
+        id=getattr(doc, "url", None) or source,
+        title=getattr(doc, "title", None) or _first_line_title(text) or Path(source).stem,
+        text=text,
+        source=getattr(doc, "sitename", None) or source,
+        date=getattr(doc, "date", None),
+        url=getattr(doc, "url", None),
+    )
+
+
+def _records(path: Path, name: str, suffix: str, loaded: Loaded) -> Iterator[tuple[str, dict]]:
+    if suffix == ".json":
+        try:
+            data = json.loads(decode(path.read_bytes()))
+        except json.JSONDecodeError as error:
+            raise InputError(f"invalid JSON at line {error.lineno}: {error.msg}") from None
+        records = data if isinstance(data, list) else [data]
+        for i, record in enumerate(records, 1):
+            yield f"{name}[{i}]", record
+        return
+    with path.open("rb") as lines:  # streamed: a JSONL collection may be large
+        for lineno, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{lineno}"
+            try:
+                yield where, json.loads(decode(line))
+            except (json.JSONDecodeError, InputError) as error:
+                loaded.rejected.append((where, f"not a JSON record ({getattr(error, 'msg', error)})"))
+
+
+def _record_article(record: object, where: str) -> Article:
+    if not isinstance(record, dict):
+        raise InputError("a record must be a JSON object with at least 'text'")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the record has no 'text'")
+    text = text.strip()
+    title = str(record.get("title") or "").strip() or _first_line_title(text) or "(untitled)"
+    ident = record.get("id") or record.get("url") or where
+    return Article(
+        id=str(ident),
+        title=title,
+        text=text,
+        source=_optional(record.get("source")),
+        date=_optional(record.get("date")),
+        url=_optional(record.get("url")),
+    )
+
+
+def _optional(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _markdown_title(text: str) -> str | None:
+    match = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def _first_line_title(text: str) -> str | None:
+    """A short first line is a headline; a long one is the lede, not a title."""
+    first = text.split("\n", 1)[0].strip().lstrip("# ")
+    return first if 0 < len(first) <= 120 and "\n" in text else None
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize() or path.name

@@ -1,0 +1,125 @@
+"""Plain data passed between the modules and returned to users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as ingested: its full text and what is known about it."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None  # a file path or the publication's name
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of an article: `article.text[start:end] == text` always holds."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with where it comes from and how well it matched the question."""
+
+    article_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float  # fused rank score: higher is better
+    dense_score: float = 0.0  # cosine similarity between question and passage
+    source: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Passage `n` of the prompt, cited by the answer, with the quote that supports it."""
+
+    n: int
+    passage: Passage
+    quote: str  # exact substring of the passage text
+    quote_start: int  # offsets of the quote in the article
+    quote_end: int
+
+    @property
+    def title(self) -> str:
+        return self.passage.title
+
+    @property
+    def source(self) -> str | None:
+        return self.passage.source
+
+    @property
+    def start(self) -> int:
+        return self.passage.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.end
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "article_id": self.passage.article_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.passage.date,
+            "url": self.passage.url,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "quote_start": self.quote_start,
+            "quote_end": self.quote_end,
+            "passage": self.passage.text,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Assistant.ask` returns: the text, whether it is a refusal, and its evidence."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # what retrieval found, cited or not
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    standalone_question: str | None = None  # the rewritten follow-up, when chat() rewrote it
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did, article by article."""
+
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    chunks_added: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, "
+            f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected, "
+            f"{self.chunks_added} chunks embedded"
+        )
