@@ -208,10 +208,7 @@ class Assistant:
     def _answer_tokens(self, question: str, passages: list[Passage], code: str) -> Iterator[str]:
         from .citations import format_context
 
-        messages = [
-            {"role": "system", "content": prompts.render("answer_system")},
-            {"role": "user", "content": prompts.render("answer", context_str=format_context(passages), query_str=question, language=language.name(code))},
-        ]
+        messages = prompts.answer_messages(format_context(passages), question, language.name(code))
         yield from self.generator.stream(messages, self.settings.max_answer_tokens)
 
     def _standalone(self, question: str, history: History) -> str:

@@ -34,8 +34,8 @@ class Sentence:
 
 
 def format_context(passages: list[Passage]) -> str:
-    """The numbered passages as the model reads them: `[n] Title: text`."""
-    return "\n\n".join(f"[{n}] {p.title}: {p.text}" for n, p in enumerate(passages, 1))
+    """The numbered passages as the model reads them: `[n] text` (titles confused the small model)."""
+    return "\n\n".join(f"[{n}] {p.text}" for n, p in enumerate(passages, 1))
 
 
 def parse_answer(answer: str, passage_count: int) -> list[Sentence]:

@@ -37,7 +37,7 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     chunk_chars: int = 700
     overlap_chars: int = 200
-    top_k: int = 4  # passages shown to the model
+    top_k: int = 3  # passages shown to the model
     candidates: int = 20  # passages each retriever proposes before fusion
     min_relevance: float = 0.80  # best cosine below this: the articles do not cover the question
     min_support: float = 0.5  # share of an answer's content words its cited passages must hold

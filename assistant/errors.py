@@ -20,5 +20,5 @@ class ModelError(AssistantError):
 class MissingDependencyError(AssistantError):
     """An optional package is needed for this feature."""
 
-    def __init__(self, package: str, extra: str) -> None:
-        super().__init__(f"{package} is not installed: pip install 'assistant[{extra}]'")
+    def __init__(self, what: str, install: str) -> None:
+        super().__init__(f"{what} is not installed: {install}")

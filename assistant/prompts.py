@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import string
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from llama_index.core import PromptTemplate
 
@@ -11,7 +12,7 @@ from .config import PROMPTS_DIR
 from .errors import AssistantError
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> PromptTemplate:
     path = PROMPTS_DIR / f"{name}.txt"
     try:
@@ -28,3 +29,24 @@ def render(name: str, **values: str) -> str:
     if expected != set(values):
         raise AssistantError(f"prompt {name!r} expects {sorted(expected)}, was given {sorted(values)}")
     return template.format(**values)
+
+
+def answer_messages(context_str: str, query_str: str, language: str) -> list[dict]:
+    """The chat for one answer: fixed instructions and worked examples (prompts/answer_*), then
+    the question. The fixed part comes first so llama.cpp reuses its cached state across questions."""
+    messages = [{"role": "system", "content": render("answer_system")}]
+    for example in _examples():
+        messages.append({"role": "user", "content": render("answer", **{k: example[k] for k in ("context_str", "query_str", "language")})})
+        messages.append({"role": "assistant", "content": example["answer"]})
+    messages.append({"role": "user", "content": render("answer", context_str=context_str, query_str=query_str, language=language)})
+    return messages
+
+
+@lru_cache(maxsize=1)
+def _examples() -> list[dict]:
+    """Worked examples: the small models follow a shown answer far better than a described one."""
+    path = PROMPTS_DIR / "answer_examples.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise AssistantError(f"prompt examples {path} are missing or invalid: {error}") from error
