@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
 from . import language, prompts
@@ -35,10 +36,18 @@ class Assistant:
         >>> answer.text, answer.citations[0].quote
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, embed_model: BaseEmbedding | None = None, generator: Generator | None = None) -> None:
+        """Wire an assistant explicitly; `Assistant.open` is the usual way in.
+
+        Args:
+            settings: index folder, model names and tuning.
+            embed_model: an embedding model to use instead of the one the settings name.
+            generator: a text generator to use instead of loading `settings.llm`.
+        """
         self.settings = settings
-        self._embed = load_embedding(settings)
-        self._identity = embedding_identity(settings, self._embed)
+        self._embed = embed_model or load_embedding(settings)
+        self._generator = generator
+        self._identity = embedding_identity(self._embed)
         self._chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self._write_lock = threading.Lock()
         if live_version(settings.index_dir) is not None:
@@ -192,6 +201,8 @@ class Assistant:
     @property
     def generator(self) -> Generator:
         """The local LLM, loaded on first use (assembling the model file the first time)."""
+        if self._generator is not None:
+            return self._generator
         path = model_path(self.settings.llm, self.settings.cache_dir)
         return load_generator(path, self.settings.context_window, self.settings.threads)
 

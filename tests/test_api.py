@@ -1,0 +1,106 @@
+import pytest
+
+from assistant.errors import IndexStoreError, InputError
+from assistant.types import Answer, Article
+
+MILLEY = Article(
+    id="milley",
+    title="Milley rencontre Zaluzhny",
+    text=(
+        "Le général Mark A. Milley a rencontré mardi le général Valery Zaluzhny.\n\n"
+        "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre "
+        "avec Zaluzhny environ deux heures plus tard, a déclaré Butler.\n\n"
+        "Le Kremlin a vivement critiqué les efforts de Washington et de ses alliés."
+    ),
+)
+SCRIPT = {
+    "Où Milley": "Dans le sud-est de la Pologne [1].",
+    "âge": "Milley a 68 ans [1].",
+    "Where": "In south-eastern Poland [1].",
+    "heure": "Vers 11 heures du matin [1].",
+}
+
+
+@pytest.fixture
+def assistant(make_assistant):
+    assistant = make_assistant(SCRIPT, chunk_chars=200, overlap_chars=0)
+    assistant.ingest_articles([MILLEY])
+    return assistant
+
+
+def test_answer_cites_the_passage_with_its_offsets(assistant):
+    answer = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
+    assert not answer.refused
+    [citation] = answer.citations
+    # The script cites [1]; the check moves the marker to the passage that says it.
+    assert answer.text == f"Dans le sud-est de la Pologne [{citation.n}]."
+    assert "Pologne" in citation.passage.text
+    assert MILLEY.text[citation.start : citation.end] == citation.passage.text
+    assert MILLEY.text[citation.quote_start : citation.quote_end] == citation.quote
+    assert "Pologne" in citation.quote
+    assert answer.to_dict()["citations"][0]["quote"] == citation.quote
+
+
+def test_stream_yields_the_draft_then_the_checked_answer(assistant):
+    events = list(assistant.stream("À quelle heure Milley est-il arrivé ?"))
+    assert all(isinstance(e, str) for e in events[:-1]) and len(events) > 2
+    assert isinstance(events[-1], Answer) and "11 heures" in events[-1].text
+    assert {"retrieve_s", "first_token_s", "generate_s", "total_s"} <= set(events[-1].timings)
+
+
+def test_invented_fact_becomes_a_refusal_in_the_question_language(assistant):
+    answer = assistant.ask("Quel âge a Milley ?")
+    assert answer.refused and answer.citations == []
+    assert answer.text == "Je ne trouve pas la réponse dans les articles indexés."
+    assert answer.passages, "the closest passages are still offered to the reader"
+
+
+def test_unrelated_question_is_refused_without_calling_the_model(make_assistant):
+    assistant = make_assistant(SCRIPT, min_relevance=0.5)
+    assistant.ingest_articles([MILLEY])
+    answer = assistant.ask("Who won the 2022 football World Cup?")
+    assert answer.refused and answer.text == "I cannot find the answer in the indexed articles."
+    assert assistant.generator.prompts == []
+
+
+def test_prompt_holds_numbered_passages_the_question_and_its_language(assistant):
+    assistant.ask("Where did Milley meet Zaluzhny?")
+    prompt = assistant.generator.prompts[-1][-1]["content"]
+    assert "[1] " in prompt and "Question : Where did Milley meet Zaluzhny?" in prompt and "English" in prompt
+
+
+def test_follow_up_is_rewritten_with_the_history(assistant):
+    assistant.generator.rewrite = "À quelle heure Milley est-il arrivé en Pologne ?"
+    history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": "En Pologne [1]."}]
+    answer = assistant.chat("Et à quelle heure est-il arrivé ?", history)
+    assert answer.standalone_question == "À quelle heure Milley est-il arrivé en Pologne ?"
+    assert "11 heures" in answer.text
+    assert "Où Milley" in assistant.generator.prompts[0][0]["content"]
+
+
+@pytest.mark.parametrize("question, message", [("", "empty"), ("   ", "empty"), ("x" * 10_000, "characters long")])
+def test_bad_questions_get_a_clear_error(assistant, question, message):
+    with pytest.raises(InputError, match=message):
+        assistant.ask(question)
+
+
+def test_asking_an_empty_index_says_what_to_do(make_assistant):
+    with pytest.raises(IndexStoreError, match="assistant ingest"):
+        make_assistant().ask("Où ?")
+
+
+def test_ingest_reports_rejected_files_and_keeps_the_rest(make_assistant, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Le maire de Lyon a inauguré un pont sur le Rhône.", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    assistant = make_assistant()
+    report = assistant.ingest([good, bad])
+    assert report.added == [str(good.resolve())]
+    assert report.rejected == [(str(bad), "looks like a binary file, not text")]
+    assert assistant.info()["articles"] == 1
+
+
+def test_removing_an_unknown_article_says_how_to_list_them(assistant):
+    with pytest.raises(InputError, match="assistant info"):
+        assistant.remove("nope")

@@ -1,0 +1,85 @@
+from assistant.citations import best_quote, parse_answer, render, strip_markers
+from assistant.grounding import ground
+from assistant.types import Passage
+
+POLAND = (
+    "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre "
+    "avec Zaluzhny environ deux heures plus tard, a déclaré Butler. Aucune photographie n’a été autorisée."
+)
+BUTLER = "Le général Mark A. Milley a passé quelques heures avec le général Valery Zaluzhny, a déclaré le colonel David Butler, porte-parole."
+KREMLIN = "Le Kremlin a vivement critiqué les efforts, accusant Washington et ses alliés de l’OTAN."
+
+
+def passage(text: str, start: int = 1000) -> Passage:
+    return Passage(article_id="a", title="Milley", text=text, start=start, end=start + len(text), score=1.0, dense_score=0.9)
+
+
+PASSAGES = [passage(POLAND), passage(BUTLER, 0), passage(KREMLIN, 2000)]
+QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
+
+
+def test_markers_are_parsed_per_sentence_and_invalid_ones_dropped():
+    sentences = parse_answer("Dans le sud-est de la Pologne [1][7]. Butler l'a dit [2, 3]. [1]", 3)
+    assert [(s.text, s.cited) for s in sentences] == [("Dans le sud-est de la Pologne.", (1,)), ("Butler l'a dit.", (2, 3, 1))]
+
+
+def test_render_puts_markers_before_the_final_period():
+    sentences = parse_answer("Dans le sud-est de la Pologne. [1]", 3)
+    assert render(sentences) == "Dans le sud-est de la Pologne [1]."
+    assert strip_markers("En Pologne [1] .") == "En Pologne."
+
+
+def test_supported_answer_keeps_its_citation_and_quote():
+    result = ground("Dans le sud-est de la Pologne [1].", QUESTION, PASSAGES)
+    assert not result.refused
+    assert result.text == "Dans le sud-est de la Pologne [1]."
+    [citation] = result.citations
+    assert citation.n == 1 and "sud-est de la Pologne" in citation.quote
+    assert POLAND[citation.quote_start - 1000 : citation.quote_end - 1000] == citation.quote
+
+
+def test_wrong_citation_is_moved_to_the_passage_that_supports_it():
+    result = ground("Dans le sud-est de la Pologne [3].", QUESTION, PASSAGES)
+    assert [c.n for c in result.citations] == [1]
+    assert result.text == "Dans le sud-est de la Pologne [1]."
+
+
+def test_missing_citation_is_added():
+    result = ground("David Butler, porte-parole.", "Qui est le porte-parole ?", PASSAGES)
+    assert [c.n for c in result.citations] == [2]
+
+
+def test_marker_to_a_missing_passage_is_removed():
+    result = ground("Dans le sud-est de la Pologne [9].", QUESTION, PASSAGES)
+    assert result.text == "Dans le sud-est de la Pologne [1]."
+
+
+def test_invented_number_is_refused():
+    result = ground("Milley a 68 ans [1].", "Quel âge a Milley ?", PASSAGES)
+    assert result.refused and result.citations == []
+
+
+def test_unsupported_sentence_is_dropped_and_supported_one_kept():
+    result = ground("Dans le sud-est de la Pologne [1]. Il portait un chapeau rouge magnifique [1].", QUESTION, PASSAGES)
+    assert result.text == "Dans le sud-est de la Pologne [1]."
+
+
+def test_model_refusals_are_recognised_in_both_languages():
+    for text in ("INTROUVABLE", "Les extraits ne mentionnent pas son âge.", "The passages do not mention it.", ""):
+        assert ground(text, QUESTION, PASSAGES).refused
+
+
+def test_cross_language_answer_is_accepted_through_similarity():
+    def similarity(sentence, texts):
+        return [0.95 if "Pologne" in t else 0.1 for t in texts]
+
+    answer = "In south-eastern Poland [1]."
+    assert ground(answer, "Where did Milley meet Zaluzhny?", PASSAGES).refused
+    result = ground(answer, "Where did Milley meet Zaluzhny?", PASSAGES, similarity=similarity)
+    assert not result.refused and result.citations[0].n == 1
+
+
+def test_best_quote_is_the_shortest_span_with_the_most_shared_words():
+    start, end = best_quote("à 11 heures du matin", passage(POLAND))
+    quote = POLAND[start:end]
+    assert "11 heures du matin" in quote and len(quote) < len(POLAND) // 2

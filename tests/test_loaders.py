@@ -1,0 +1,115 @@
+import json
+
+import pytest
+
+from assistant.errors import InputError
+from assistant.ingest import find_files, load_file
+from assistant.ingest.loaders import MAX_ARTICLE_BYTES
+
+HTML = """<html><head><title>Un pont sur le Rhône | Le Journal</title>
+<meta property="og:site_name" content="Le Journal"><meta name="date" content="2024-03-04"></head>
+<body><nav>Accueil Politique Sport</nav><article><h1>Un pont sur le Rhône</h1>
+<p>Le maire de Lyon a inauguré lundi un nouveau pont sur le Rhône, construit en deux ans par la métropole.</p>
+<p>Les travaux ont mobilisé plus de 300 ouvriers, selon la mairie, qui promet une piste cyclable.</p>
+</article><footer>Mentions légales</footer></body></html>"""
+
+
+def test_text_file_keeps_its_text_and_a_title(tmp_path):
+    path = tmp_path / "pont-sur-le-rhone.txt"
+    path.write_text("Un pont sur le Rhône\n\nLe maire de Lyon a inauguré un pont.", encoding="utf-8")
+    [article] = load_file(path).articles
+    assert article.title == "Un pont sur le Rhône"
+    assert article.text.endswith("inauguré un pont.")
+    assert article.source == str(path.resolve())
+
+
+def test_long_first_line_is_not_a_title(tmp_path):
+    path = tmp_path / "milley-zaluzhny.txt"
+    path.write_text("SUD-EST DE LA POLOGNE – " + "mot " * 60 + "\n\nSuite.", encoding="utf-8")
+    assert load_file(path).articles[0].title == "Milley zaluzhny"
+
+
+def test_markdown_heading_is_the_title(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("# Le titre\n\nDu texte.", encoding="utf-8")
+    assert load_file(path).articles[0].title == "Le titre"
+
+
+def test_html_page_yields_the_article_without_navigation(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(HTML, encoding="utf-8")
+    [article] = load_file(path).articles
+    assert "300 ouvriers" in article.text
+    assert "Mentions légales" not in article.text and "Accueil" not in article.text
+    assert "pont" in article.title.lower()
+    assert article.date == "2024-03-04"
+
+
+def test_jsonl_records_with_a_bad_line_reported_and_the_rest_kept(tmp_path):
+    path = tmp_path / "news.jsonl"
+    lines = [
+        json.dumps({"id": "a1", "title": "Premier", "text": "Texte un.", "date": "2024-01-01", "source": "AFP"}),
+        "{not json",
+        json.dumps({"title": "Sans texte"}),
+        "",
+        json.dumps({"title": "Second", "text": "Texte deux.", "url": "https://example.org/2"}),
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    loaded = load_file(path)
+    assert [a.title for a in loaded.articles] == ["Premier", "Second"]
+    assert loaded.articles[0].id == "a1" and loaded.articles[0].source == "AFP"
+    assert loaded.articles[1].id == "https://example.org/2"
+    assert [where for where, _ in loaded.rejected] == [f"{path}:2", f"{path}:3"]
+    assert "text" in loaded.rejected[1][1]
+
+
+def test_json_list_of_records(tmp_path):
+    path = tmp_path / "news.json"
+    path.write_text(json.dumps([{"title": "A", "text": "Un."}, {"title": "B", "text": "Deux."}]), encoding="utf-8")
+    assert [a.title for a in load_file(path).articles] == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.txt", b"", "no text"),
+        ("blank.md", b"  \n\n ", "no text"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        ("photo.png", b"\x89PNG", "unsupported file type"),
+        ("broken.json", b'{"title": ', "invalid JSON"),
+        ("empty.html", b"<html><body><nav>Menu</nav></body></html>", "no article text"),
+    ],
+)
+def test_bad_files_are_rejected_with_a_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    loaded = load_file(path)
+    assert loaded.articles == []
+    [(where, why)] = loaded.rejected
+    assert where == str(path) and reason in why
+
+
+def test_legacy_encoding_is_decoded(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Le général est arrivé à Kyiv après une réunion à Bruxelles.".encode("cp1252"))
+    assert "général" in load_file(path).articles[0].text
+
+
+def test_oversized_article_is_rejected_without_reading_it_all(tmp_path):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as out:
+        out.truncate(MAX_ARTICLE_BYTES + 1)
+    [(_, why)] = load_file(path).rejected
+    assert "too large" in why and ".jsonl" in why
+
+
+def test_folders_are_searched_recursively_and_missing_paths_fail(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "one.txt").write_text("x")
+    (tmp_path / "a" / "b" / "two.md").write_text("y")
+    (tmp_path / "a" / "b" / "skip.png").write_bytes(b"z")
+    (tmp_path / "a" / ".hidden").mkdir()
+    (tmp_path / "a" / ".hidden" / "three.txt").write_text("w")
+    assert sorted(p.name for p in find_files([tmp_path / "a"])) == ["one.txt", "two.md"]
+    with pytest.raises(InputError, match="no such file"):
+        find_files([tmp_path / "missing.txt"])
