@@ -33,7 +33,10 @@ _RULES = [
     (r"\bquel\s+âge\b|\bquel\s+age\b|\bhow\s+old\b", r"\b(?:ans|years?|âgée?|aged?)\b"),
     (r"\bà\s+quelle\s+heure\b|\bwhat\s+time\b", rf"\d|\b(?:{_TIME_WORDS})\b"),
     (r"\bcombien\b|\bhow\s+(?:many|much|long|far)\b|\bquel(?:le)?s?\s+(?:nombre|montant|pourcentage|taux|somme)\b", _QUANTITY),
-    (r"\bquand\b|\bwhen\b|\ben\s+quelle\s+année\b|\bquelle\s+(?:année|date|époque)\b|\bwhat\s+(?:year|date)\b|\bdepuis\s+quand\b", rf"\d|\b(?:{_TIME_WORDS})\b"),
+    (
+        r"\bquand\b|\bwhen\b|\ben\s+quelle\s+année\b|\bquelle\s+(?:année|date|époque)\b|\bwhat\s+(?:year|date)\b",
+        rf"\d|\b(?:{_TIME_WORDS})\b",
+    ),
 ]
 
 

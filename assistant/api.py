@@ -206,6 +206,11 @@ class Assistant:
         path = model_path(self.settings.llm, self.settings.cache_dir)
         return load_generator(path, self.settings.context_window, self.settings.threads)
 
+    def warm_up(self) -> None:
+        """Load the LLM and read the fixed part of the answer prompt once, so that the first
+        question a user asks does not pay for it."""
+        self.generator.complete(prompts.answer_messages("[1] …", "…", language.name("fr")), max_tokens=1)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _check_question(self, question: str) -> str:

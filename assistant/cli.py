@@ -58,6 +58,22 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--auth", help="user:password required to open the page")
     chat.add_argument("--share", action="store_true", help="also open a public Gradio share link")
     chat.set_defaults(run=_chat)
+
+    evaluate = commands.add_parser("eval", parents=[common], help="measure retrieval, answers, refusals and latency on QA data")
+    evaluate.add_argument("questions", type=Path, help="JSONL of {id, question, answers, context_id}")
+    evaluate.add_argument("--corpus", type=Path, required=True, help="JSONL of {context_id, title, text}: indexed in a temporary index")
+    evaluate.add_argument("--unanswerable", type=Path, help="JSONL of probes the corpus cannot answer")
+    evaluate.add_argument("--retrieval-only", action="store_true", help="skip generation: retrieval figures only (seconds)")
+    evaluate.add_argument("--limit", type=int, help="the first N questions and a proportional share of the probes")
+    evaluate.add_argument("--json", type=Path, dest="json_out", help="write the figures to this JSON file")
+    evaluate.add_argument("--details", type=Path, help="write one JSON line per question (answer, refusal, citations, timings)")
+    evaluate.set_defaults(run=_eval)
+
+    bench = commands.add_parser("bench", help="benchmark ingestion, FAISS index types and the generation models")
+    bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
+    bench.add_argument("--passages", type=Path, help="corpus JSONL whose paragraphs are embedded (default: ../shared/eval/piaf_dev_contexts.jsonl)")
+    bench.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -133,8 +149,58 @@ def _assistant_for_chat(args):
         print(f"Building the index from the sample article {SAMPLE_ARTICLE.name}…", file=sys.stderr)
         assistant.ingest([SAMPLE_ARTICLE], progress=True)
     print("Loading the language model…", file=sys.stderr)
-    assistant.generator  # noqa: B018 - load (and assemble, the first time) before the page opens
+    assistant.warm_up()  # load (and assemble, the first time) before the page opens
     return assistant
+
+
+def _eval(args) -> int:
+    """With --index the evaluation index is kept there (and reused); the product index is never touched."""
+    from . import evaluation
+
+    if args.limit is not None and args.limit < 1:
+        print("error: --limit must be at least 1", file=sys.stderr)
+        return 2
+    questions = evaluation.load_questions(args.questions)
+    probes = [q for q in questions if not q.answerable]
+    if args.unanswerable:
+        probes += evaluation.load_questions(args.unanswerable, answerable=False)
+    selected = evaluation.select([q for q in questions if q.answerable], [] if args.retrieval_only else probes, args.limit)
+    corpus = evaluation.load_corpus(args.corpus)
+    details = args.details.open("w", encoding="utf-8") if args.details else None
+
+    def write_details(outcome) -> None:  # as they come, so a long run can be read while it goes
+        details.write(json.dumps(outcome.to_dict(), ensure_ascii=False) + "\n")
+        details.flush()
+
+    try:
+        report = evaluation.evaluate(
+            selected,
+            corpus,
+            retrieval_only=args.retrieval_only,
+            index_dir=args.index,
+            on_outcome=write_details if details else None,
+            embed_model=args.embed_model,
+            llm=args.llm,
+        )
+    finally:
+        if details:
+            details.close()
+    if report.interrupted:
+        print(f"interrupted: figures over the first {len(report.outcomes)} of {len(selected)} questions", file=sys.stderr)
+    print(evaluation.format_table(report.metrics))
+    print(f"\n{len(corpus)} corpus records indexed in {report.index_s:.1f} s; {len(report.outcomes)} questions in {report.run_s:.1f} s")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report.metrics, indent=2) + "\n")
+    return 130 if report.interrupted else 0
+
+
+def _bench(args) -> int:
+    from .bench import run_bench
+
+    results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return 0
 
 
 if __name__ == "__main__":

@@ -120,12 +120,15 @@ def _read(path: Path) -> str | None:
         return None
 
 
+CACHE_BYTES = 256 << 20  # about ten saved prompt states of the 0.5B model at 2,048 tokens
+
+
 class Generator:
     """A chat model in llama.cpp, loaded once and shared; one generation at a time."""
 
     def __init__(self, path: Path, context_window: int = 2048, threads: int = 2) -> None:
         try:
-            from llama_cpp import Llama
+            from llama_cpp import Llama, LlamaRAMCache
         except ImportError:
             raise MissingDependencyError("llama-cpp-python", "pip install llama-cpp-python") from None
         try:
@@ -138,6 +141,10 @@ class Generator:
             )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelError(f"cannot load the model {path}: {error}") from error
+        # Reading the prompt dominates on a CPU. llama.cpp reuses the state of the previous prompt
+        # only; this cache keeps a few, so the fixed instructions and examples are read once even
+        # when a follow-up's rewriting prompt ran in between.
+        self._llm.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
         self.path = path
         self.context_window = context_window
         self._lock = threading.Lock()

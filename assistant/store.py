@@ -169,7 +169,9 @@ def live_version(index_dir: Path) -> Path | None:
 def check_compatible(manifest: dict, identity: dict, index_dir: Path) -> None:
     """Vectors from two embedding models cannot be compared: refuse, naming both."""
     if manifest.get("format") != FORMAT_VERSION:
-        raise IndexStoreError(f"the index in {index_dir} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}: ingest again into a new folder")
+        raise IndexStoreError(
+            f"the index in {index_dir} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}: ingest again into a new folder"
+        )
     for key in ("embed_model", "query_prefix", "passage_prefix"):
         if manifest.get(key) != identity[key]:
             raise IndexStoreError(

@@ -56,7 +56,7 @@ def load_file(path: Path, display_name: str | None = None) -> Loaded:
                 except InputError as error:
                     loaded.rejected.append((where, str(error)))
         else:
-            loaded.articles.append(_file_article(path, name, suffix))
+            loaded.articles.append(_file_article(path, suffix, display_name))
     except InputError as error:
         loaded.rejected.append((name, str(error)))
     except OSError as error:
@@ -68,7 +68,9 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _file_article(path: Path, name: str, suffix: str) -> Article:
+def _file_article(path: Path, suffix: str, display_name: str | None) -> Article:
+    """One article per file. An upload's display name stands for its temporary path, so that
+    uploading an edited file again replaces the article instead of adding a copy."""
     size = path.stat().st_size
     if size > MAX_ARTICLE_BYTES:
         raise InputError(
@@ -76,13 +78,13 @@ def _file_article(path: Path, name: str, suffix: str) -> Article:
             "split it into articles, or give a .jsonl file with one article per line"
         )
     raw = path.read_bytes()
-    source = str(path.resolve())
+    source = display_name or str(path.resolve())
     if suffix in HTML_SUFFIXES:
         return _html_article(decode(raw), source)
     text = decode(raw).strip()
     _require_text(text)
     title = _markdown_title(text) if suffix != ".txt" else None
-    return Article(id=source, title=title or _first_line_title(text) or _title_from_name(path), text=text, source=source)
+    return Article(id=source, title=title or _first_line_title(text) or _title_from_name(Path(source)), text=text, source=source)
 
 
 def decode(raw: bytes) -> str:

@@ -1,0 +1,411 @@
+"""The web app over a fake assistant (fast), and over the real models (marked slow).
+
+The fake returns real `assistant.types` objects: it reads files with the real loaders, chunks
+with the real chunker, ranks passages by shared content words and quotes them with the real
+citation code, so the page renders what the real assistant would hand it."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from assistant import app as web
+from assistant.citations import cite, content_words
+from assistant.config import SAMPLE_ARTICLE
+from assistant.errors import IndexStoreError, InputError
+from assistant.ingest import chunk_text
+from assistant.ingest.loaders import find_files, load_file
+from assistant.types import Answer, Citation, IngestReport, Passage
+
+REFUSAL = "Je ne trouve pas la réponse dans les articles indexés."
+QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
+
+
+class FakeAssistant:
+    """Assistant-like: same methods and return types, no models. One answer at a time, like the
+    real generator's lock; it records how many answers ever ran at once."""
+
+    def __init__(self, token_delay: float = 0.0) -> None:
+        self.token_delay = token_delay
+        self.records: dict[str, dict] = {}
+        self.max_running = 0
+        self._running = 0
+        self._count_lock = threading.Lock()
+        self._model_lock = threading.Lock()
+
+    # the index
+    def ingest(self, paths, progress=False, names=None) -> IngestReport:
+        report = IngestReport()
+        for path in find_files(paths):
+            loaded = load_file(path, (names or {}).get(str(path)))
+            report.rejected.extend(loaded.rejected)
+            for article in loaded.articles:
+                digest = hashlib.sha256(article.text.encode()).hexdigest()
+                known = self.records.get(article.id)
+                if known and known["hash"] == digest:
+                    report.unchanged.append(article.id)
+                    continue
+                (report.replaced if known else report.added).append(article.id)
+                self.records[article.id] = {"article": article, "hash": digest, "chunks": chunk_text(article.text, 700, 200)}
+        return report
+
+    def articles(self) -> list[dict]:
+        listed = []
+        for article_id, record in self.records.items():
+            a = record["article"]
+            listed.append({"id": article_id, "title": a.title, "source": a.source, "date": a.date, "url": a.url, "chunks": len(record["chunks"])})
+        return listed
+
+    def remove(self, article_id: str) -> None:
+        if article_id not in self.records:
+            raise InputError(f"no article {article_id!r} in the index")
+        del self.records[article_id]
+
+    # questions
+    def retrieve(self, question: str, k: int = 3) -> list[Passage]:
+        words = content_words(question)
+        scored = []
+        for article_id, record in self.records.items():
+            a = record["article"]
+            for c in record["chunks"]:
+                overlap = len(words & content_words(c.text)) / max(1, len(words))
+                scored.append(Passage(article_id, a.title, c.text, c.start, c.end, overlap, overlap, a.source, a.date, a.url))
+        return sorted(scored, key=lambda p: p.score, reverse=True)[:k]
+
+    def stream(self, question: str, history=None):
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty: ask something about the articles")
+        if not self.records:
+            raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
+        passages = self.retrieve(question)
+        best = passages[0]
+        rewritten = "rewritten" if history else None
+        if best.score < 0.5:
+            yield Answer(question, REFUSAL, True, [], passages, {"total_s": 0.01}, rewritten)
+            return
+        quote = cite(1, best, question).quote
+        with self._model_lock:
+            with self._count_lock:
+                self._running += 1
+                self.max_running = max(self.max_running, self._running)
+            try:
+                for word in quote.split()[:6]:
+                    time.sleep(self.token_delay)
+                    yield word + " "
+            finally:
+                with self._count_lock:
+                    self._running -= 1
+        citation = cite(1, best, quote)
+        yield Answer(question, f"{quote} [1].", False, [citation], passages, {"total_s": 0.02}, rewritten)
+
+    def chat(self, message, history=None) -> Answer:
+        *_, answer = self.stream(message, history)
+        return answer
+
+
+def passage(text: str, start: int = 100, **meta) -> Passage:
+    return Passage("a1", meta.pop("title", "Titre"), text, start, start + len(text), 1.0, 0.9, **meta)
+
+
+@pytest.fixture
+def fake() -> FakeAssistant:
+    assistant = FakeAssistant()
+    assistant.ingest([SAMPLE_ARTICLE])
+    return assistant
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served():
+    """Launch create_app(assistant) on a free local port; yield its URL."""
+    apps = []
+
+    def serve(assistant) -> str:
+        app = web.create_app(assistant)
+        port = free_port()
+        app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+        apps.append(app)
+        return f"http://127.0.0.1:{port}/"
+
+    yield serve
+    for app in apps:
+        app.close()
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def test_sources_highlight_the_exact_quote():
+    text = "Milley est arrivé vers 11 heures. Il a rencontré Zaluzhny près de la frontière en Pologne."
+    p = passage(text, date="2023-01-17", source="/tmp/gradio/abc/washington-post.txt")
+    quote = "Il a rencontré Zaluzhny près de la frontière en Pologne."
+    c = Citation(2, p, quote, p.start + text.index(quote), p.start + len(text))
+    html = web.render_sources([c], turn=3)
+    assert f"<mark>{quote}</mark>" in html
+    assert 'id="qa3-s2"' in html and "[2]" in html
+    assert "2023-01-17" in html and "washington-post.txt" in html and "/tmp/gradio" not in html
+
+
+def test_quote_found_by_text_when_offsets_disagree():
+    p = passage("Un. Deux trois quatre.")
+    assert web.quote_span(Citation(1, p, "Deux trois", 0, 10)) == (4, 14)
+    assert web.quote_span(Citation(1, p, "absent", 0, 6)) is None
+
+
+def test_article_text_is_escaped():
+    text = "<script>alert(1)</script> Le « général » & <b>ses</b> troupes.\n\nSecond paragraphe *ici*."
+    p = passage(text, title="<img src=x onerror=alert(1)>", url="javascript:alert(1)")
+    c = Citation(1, p, "<b>ses</b>", p.start + text.index("<b>"), p.start + text.index("<b>") + 10)
+    answer = Answer("q", "Les <b>troupes</b> [1]. Et [7].", False, [c], [p], {"total_s": 1.234})
+    html = web.render_answer(answer, turn=1)
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html and "javascript:" not in html
+    assert "&lt;script&gt;" in html and "<mark>&lt;b&gt;ses&lt;/b&gt;</mark>" in html
+    assert "&amp;" in html and "« général »" in html
+    assert "\n" not in html  # one HTML block: Markdown never reformats article text
+    assert '<a class="qa-cite" href="#qa1-s1">[1]</a>' in html
+    assert "[7]" in html and "#qa1-s7" not in html  # a marker with no source is left as text
+
+
+def test_http_links_only():
+    p = passage("Texte.", url='https://example.org/a?x=1&y="2"')
+    html = web.render_closest([p], turn=1)
+    assert 'href="https://example.org/a?x=1&amp;y=&quot;2&quot;"' in html
+
+
+def test_refusal_offers_the_closest_passages():
+    ps = [passage("Premier passage."), passage("Second passage.")]
+    html = web.render_answer(Answer("q", REFUSAL, True, [], ps), turn=2)
+    assert REFUSAL in html and "qa-refusal" in html and "Closest passages" in html
+    assert "Premier passage." in html and "Second passage." in html and "<mark>" not in html
+
+
+def test_rewritten_follow_up_is_shown_when_it_differs():
+    p = passage("Milley est arrivé vers 11 heures.")
+    answer = Answer("Et quand ?", "Vers 11 heures [1].", False, [Citation(1, p, "vers 11 heures", 118, 132)], [p], {}, "Quand Milley est-il arrivé ?")
+    assert "understood as « Quand Milley est-il arrivé ? »" in web.render_answer(answer, turn=1)
+    same = Answer("Où est-il ?", "En Pologne.", False, [], [], {}, "Où est-il?")
+    assert "understood as" not in web.render_answer(same, turn=1)
+
+
+def test_api_data_is_json():
+    import json
+
+    p = passage("Milley a rencontré Zaluzhny en Pologne.")
+    answer = Answer("q", "En Pologne [1].", False, [Citation(1, p, "en Pologne", 130, 139)], [p], {"total_s": 1.0})
+    data = json.loads(json.dumps(web.answer_data(answer)))
+    assert data["answer"] == "En Pologne [1]." and data["citations"][0]["quote"] == "en Pologne"
+    assert data["passages"][0]["text"] == p.text and web.plain_answer(answer) == "En Pologne."
+
+
+def test_upload_results_per_file():
+    reports = [
+        ("a.txt", IngestReport(added=["id-a"])),
+        ("b.md", IngestReport(unchanged=["id-b"])),
+        ("c.jsonl", IngestReport(replaced=["c1"], rejected=[("c.jsonl:2", "the record has no 'text'")])),
+        ("d.pdf", IngestReport(rejected=[("d.pdf", "unsupported file type .pdf")])),
+        ("e.json", IngestReport()),
+    ]
+    rows = web.ingest_rows(reports, {"id-a": "Titre <A>"})
+    assert ("a.txt", "added", "Titre <A>", "now in the index") in rows
+    assert [r[1] for r in rows] == ["added", "unchanged", "replaced", "rejected", "rejected", "rejected"]
+    assert rows[3][2:] == ("c.jsonl:2", "the record has no 'text'") and rows[4][2] == ""
+    html = web.render_ingest(reports, {"id-a": "Titre <A>"})
+    assert "Titre &lt;A&gt;" in html and "1 added, 1 replaced, 1 unchanged, 3 rejected" in html
+
+
+def test_index_view(fake):
+    assert web.index_summary([]).startswith("The index is empty")
+    rows = web.index_rows(fake.articles())
+    assert rows[0][3] == fake.articles()[0]["chunks"] and rows[0][2] == SAMPLE_ARTICLE.name
+    assert "**1** article, " in web.index_summary(fake.articles())
+
+
+# -- handlers (no server) --------------------------------------------------------------------
+
+
+def test_chat_streams_then_shows_the_checked_answer(fake):
+    handlers = web.Handlers(fake)
+    _, chat, question, _ = handlers.start_turn(QUESTION, [])
+    assert question == QUESTION and "Waiting" in chat[-1]["content"]
+    steps = list(handlers.respond(question, chat, []))
+    assert "qa-draft" in steps[0][0][-1]["content"]
+    final, history = steps[-1]
+    assert "qa-final" in final[-1]["content"] and "<mark>" in final[-1]["content"] and "Pologne" in final[-1]["content"]
+    assert [m["role"] for m in history] == ["user", "assistant"] and "[1]" not in history[1]["content"]
+    # a follow-up goes through the history, and its anchors differ from the first answer's
+    _, chat, question, _ = handlers.start_turn("À quelle heure Milley est-il arrivé ?", final)
+    final, history = list(handlers.respond(question, chat, history))[-1]
+    assert len(history) == 4 and 'id="qa2-s1"' in final[-1]["content"] and "understood as" in final[-1]["content"]
+
+
+def test_errors_become_messages_not_tracebacks(fake):
+    handlers = web.Handlers(FakeAssistant())  # empty index: the API raises IndexStoreError
+    chat, history = list(handlers.respond("Où ?", [{"role": "user", "content": "Où ?"}, {"role": "assistant", "content": ""}], []))[-1]
+    assert "the index is empty" in chat[-1]["content"] and "qa-error" in chat[-1]["content"] and history == []
+
+    class Broken(FakeAssistant):
+        def stream(self, question, history=None):
+            yield "un début"
+            raise RuntimeError("boom")
+
+    chat, _ = list(web.Handlers(Broken()).respond("Où ?", [{}, {}], []))[-1]
+    assert "Something went wrong" in chat[-1]["content"] and "boom" not in chat[-1]["content"]
+    assert list(handlers.respond("", [], [])) == []  # an empty question never reaches the model
+
+
+def test_abandoned_answer_releases_the_model(fake):
+    stream = web.Handlers(fake).respond(QUESTION, [{}, {}], [])
+    next(stream)
+    assert fake._model_lock.locked()
+    stream.close()  # what a cancelled event (the clear button) does
+    assert not fake._model_lock.locked()
+
+
+def test_bad_uploads_are_reported_per_file(fake, tmp_path):
+    good = tmp_path / "nouvel-article.md"
+    good.write_text("# Médiathèque\n\nLa mairie a choisi l'architecte Camille Roussel.\n", encoding="utf-8")
+    empty = tmp_path / "vide.txt"
+    empty.write_text("")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\x00\x00\x00")
+    pdf = tmp_path / "rapport.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    records = tmp_path / "lot.jsonl"
+    records.write_text('{"id": "r1", "title": "Un", "text": "Premier texte."}\nnot json\n{"title": "sans texte"}\n', encoding="utf-8")
+    html, summary, rows, _ = web.Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")])
+    assert "2 added" in html and "rejected" in html
+    for reason in ("no text in it", "binary", "unsupported file type .pdf", "not a JSON record", "no &#x27;text&#x27;", "no such file"):
+        assert reason in html, reason
+    assert "Médiathèque" in html and "**3** articles" in summary and len(rows) == 3
+    html, *_ = web.Handlers(fake).add_files([str(good)])
+    assert "unchanged" in html
+
+
+def test_remove_an_article(fake):
+    handlers = web.Handlers(fake)
+    summary, rows, _ = handlers.remove(fake.articles()[0]["id"])
+    assert rows == [] and "empty" in summary
+    handlers.remove("nope")  # a warning, not an exception
+
+
+def test_auth_is_user_colon_password():
+    assert web.parse_auth("ana:s3:cret") == ("ana", "s3:cret") and web.parse_auth(None) is None
+    with pytest.raises(InputError):
+        web.parse_auth("nopassword")
+
+
+# -- through the server ----------------------------------------------------------------------
+
+
+def test_gradio_client_gets_answer_and_sources(fake, served):
+    from gradio_client import Client
+
+    client = Client(served(fake), verbose=False, analytics_enabled=False, download_files=False)
+    data = client.predict(QUESTION, None, api_name="/ask")
+    assert not data["refused"] and "Pologne" in data["answer"]
+    c = data["citations"][0]
+    assert c["quote"] in c["passage"] and c["title"] and c["n"] == 1
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": data["answer"]}]
+    follow_up = client.predict("Et à quelle heure ?", history, api_name="/ask")
+    assert follow_up["standalone_question"] == "rewritten"
+    with pytest.raises(Exception, match="question is empty"):
+        client.predict("  ", None, api_name="/ask")
+
+
+def test_upload_through_the_server(fake, served, tmp_path):
+    from gradio_client import Client, handle_file
+
+    bad = tmp_path / "notes.pdf"
+    bad.write_bytes(b"%PDF")
+    good = tmp_path / "article.txt"
+    good.write_text("Titre\n\nUn texte d'article en français.", encoding="utf-8")
+    client = Client(served(fake), verbose=False, analytics_enabled=False, download_files=False)
+    html, summary, table, _ = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_articles")
+    assert "1 added" in html and "unsupported file type .pdf" in html and "**2** articles" in summary
+
+
+def test_twenty_sessions_at_once(served):
+    from gradio_client import Client
+
+    fake = FakeAssistant(token_delay=0.02)
+    fake.ingest([SAMPLE_ARTICLE])
+    url = served(fake)
+    questions = [QUESTION, "À quelle heure Milley est-il arrivé ?"]
+
+    def session(i: int) -> tuple[dict, float]:
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        started = time.perf_counter()
+        return client.predict(questions[i % 2], None, api_name="/ask"), time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(session, range(20)))
+    elapsed = time.perf_counter() - started
+    assert all(not data["refused"] and data["citations"] for data, _ in results)
+    assert fake.max_running == 1  # queued, one generation at a time
+    waits = sorted(t for _, t in results)
+    print(f"\n20 sessions: all answered in {elapsed:.1f} s; per session {waits[0]:.2f}-{waits[-1]:.2f} s")
+
+
+def test_real_api_with_fast_models_through_the_server(make_assistant, served):
+    from gradio_client import Client
+
+    assistant = make_assistant({"rencontré": "Milley a rencontré Zaluzhny en Pologne [1]."})
+    assistant.ingest([SAMPLE_ARTICLE])
+    client = Client(served(assistant), verbose=False, analytics_enabled=False, download_files=False)
+    data = client.predict(QUESTION, None, api_name="/ask")
+    assert not data["refused"] and "Pologne" in data["answer"], data
+    assert data["citations"] and all(c["quote"] in c["passage"] for c in data["citations"])
+    refused = client.predict("Quelle est la capitale de l'Australie ?", None, api_name="/ask")
+    assert refused["refused"] and refused["citations"] == []
+
+
+# -- the real models -------------------------------------------------------------------------
+
+
+# `real_assistant` (conftest.py): the real embedding and small LLM over the sample article.
+
+
+@pytest.mark.slow
+def test_real_model_through_gradio_client(real_assistant, served):
+    from gradio_client import Client
+
+    client = Client(served(real_assistant), verbose=False, analytics_enabled=False, download_files=False)
+    data = client.predict(QUESTION, None, api_name="/ask")
+    assert not data["refused"] and "Pologne" in data["answer"]
+    assert all(c["quote"] in c["passage"] for c in data["citations"]) and data["citations"]
+
+
+@pytest.mark.slow
+def test_real_model_twenty_sessions(real_assistant, served):
+    from gradio_client import Client
+
+    url = served(real_assistant)
+    questions = [QUESTION, "À quelle heure Milley est-il arrivé ?"]
+
+    def session(i: int):
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        started = time.perf_counter()
+        return client.predict(questions[i % 2], None, api_name="/ask"), time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(session, range(20)))
+    elapsed = time.perf_counter() - started
+    assert all(isinstance(data["answer"], str) and data["answer"] for data, _ in results)
+    waits = sorted(t for _, t in results)
+    print(f"\n20 real sessions: all answered in {elapsed:.1f} s; per session {waits[0]:.1f}-{waits[-1]:.1f} s")
+    Path("test-artifacts").mkdir(exist_ok=True)
+    (Path("test-artifacts") / "sessions.txt").write_text(f"20 sessions, {elapsed:.1f} s in all, each {waits[0]:.1f}-{waits[-1]:.1f} s\n")

@@ -1,0 +1,164 @@
+"""The evaluation metrics on hand-made cases (pure functions: no model is loaded)."""
+
+import json
+
+import pytest
+
+from assistant.evaluation import (
+    Outcome,
+    Question,
+    answer_rank,
+    contains_answer,
+    exact_match,
+    gold_rank,
+    load_questions,
+    mean_reciprocal_rank,
+    normalize,
+    percentile,
+    recall_at,
+    select,
+    short_answer,
+    summarize,
+    token_f1,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Le 12 juin", "12 juin"),
+        ("Élysée", "elysee"),
+        ("L'Ami du roi", "ami roi"),
+        ("l’Assemblée législative", "assemblee legislative"),  # typographic apostrophe
+        ("d'Autriche", "autriche"),
+        ("« la patrie en danger »", "patrie en danger"),
+        ("Les Actes des apôtres", "actes apotres"),
+        ("une nouvelle journée, révolutionnaire !", "nouvelle journee revolutionnaire"),
+        ("  ÇA   VA  ", "ca va"),
+        ("", ""),
+    ],
+)
+def test_normalize_french(text, expected):
+    assert normalize(text) == expected
+
+
+def test_normalize_keeps_words_that_only_start_like_articles():
+    assert normalize("Delacroix et Lafayette, l'un des deux") == "delacroix et lafayette deux"
+
+
+def test_exact_match_ignores_case_accents_articles_and_punctuation():
+    assert exact_match("le 12 Juin.", ["12 juin"]) == 1.0
+    assert exact_match("La Prusse", ["Autriche", "prusse"]) == 1.0
+    assert exact_match("en juin", ["12 juin"]) == 0.0
+    assert exact_match("", ["12 juin"]) == 0.0
+
+
+def test_f1_counts_shared_tokens():
+    assert token_f1("12 juin 1792", ["Le 12 juin"]) == pytest.approx(2 * (2 / 3) * 1 / (2 / 3 + 1))
+    assert token_f1("dans une cave", ["dans une cave"]) == 1.0
+    assert token_f1("", ["dans une cave"]) == 0.0
+    assert token_f1("le roi", ["la reine"]) == 0.0
+    assert token_f1("cave", ["au grenier", "dans une cave"]) == pytest.approx(2 / 3)  # best gold wins
+
+
+def test_contains_matches_whole_words_after_normalisation():
+    assert contains_answer("Marat se cache dans une cave [1].", ["dans une cave"])
+    assert contains_answer("Il s’agit de l’Élysée.", ["l'elysee"])
+    assert not contains_answer("Il a 120 ans.", ["12"])  # no match inside a longer number
+    assert not contains_answer("Je ne sais pas.", ["dans une cave"])
+    assert not contains_answer("rien", [""])  # an empty gold matches nothing
+
+
+def test_short_answer_strips_markers_and_keeps_the_first_sentence():
+    assert short_answer("Dans le sud-est de la Pologne [1]. Il y est resté [2].") == "Dans le sud-est de la Pologne"
+    assert short_answer("Un nouveau pont [1][2].") == "Un nouveau pont"
+    assert short_answer("Je ne trouve pas la réponse.", refused=True) == ""
+    assert short_answer("M. Milley [1]") == "M. Milley"  # « M. » followed by a capital stays whole
+
+
+def test_ranks_recall_and_mrr():
+    assert gold_rank(["a", "b", "c"], "b") == 2
+    assert gold_rank(["a", "b"], "z") is None
+    assert answer_rank(["rien ici", "Il se cache dans une cave."], ["dans une cave"]) == 2
+    ranks = [1, 3, None, 7]
+    assert recall_at(ranks, 1) == 0.25
+    assert recall_at(ranks, 5) == 0.5
+    assert recall_at(ranks, 10) == 0.75
+    assert mean_reciprocal_rank(ranks) == pytest.approx((1 + 1 / 3 + 1 / 7) / 4)
+    assert recall_at([], 10) is None and mean_reciprocal_rank([]) is None
+
+
+def test_percentile_interpolates_like_numpy():
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([5.0], 95) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 95) == pytest.approx(4.8)
+    assert percentile([], 50) is None
+
+
+def _outcome(answerable: bool, refused: bool, response: str = "", answers=("dans une cave",), cited=(0, 0), latency=1.0, ttft=None):
+    question = Question("q", "Où se cache Marat ?", tuple(answers) if answerable else (), "c1" if answerable else None, answerable)
+    return Outcome(
+        question,
+        rank=1 if answerable else None,
+        judged=answerable,
+        response="" if refused else response,
+        short=short_answer(response, refused),
+        refused=refused,
+        citations_with_answer=cited[0],
+        citations=cited[1],
+        latency_s=latency,
+        ttft_s=ttft,
+    )
+
+
+def test_summary_counts_refusals_on_each_kind_of_question():
+    outcomes = [
+        _outcome(True, False, "Dans une cave [1].", cited=(1, 1), latency=2.0, ttft=0.5),
+        _outcome(True, False, "Il se cache dans une cave [1].", cited=(1, 2), latency=4.0, ttft=1.5),
+        _outcome(True, True),
+        _outcome(False, True),
+        _outcome(False, True),
+        _outcome(False, False, "Au grenier [1].", cited=(0, 1)),
+    ]
+    metrics = summarize(outcomes)
+    assert list(metrics) == [
+        "recall@1", "recall@5", "recall@10", "mrr", "em", "f1", "contains", "citation_precision", "refusal_rate",
+        "false_refusal_rate", "latency_p50_s", "latency_p95_s", "ttft_p50_s", "questions",
+    ]  # fmt: skip
+    assert metrics["questions"] == 6
+    assert metrics["refusal_rate"] == pytest.approx(2 / 3)
+    assert metrics["false_refusal_rate"] == pytest.approx(1 / 3)
+    assert metrics["em"] == pytest.approx(1 / 3)  # the refusal counts as an empty answer
+    assert metrics["contains"] == pytest.approx(2 / 3)
+    assert metrics["citation_precision"] == pytest.approx(2 / 3)  # probes' citations are not judged
+    assert metrics["ttft_p50_s"] == 1.0
+    assert metrics["recall@1"] == 1.0
+
+
+def test_retrieval_only_summary_has_only_retrieval_keys():
+    metrics = summarize([_outcome(True, False)], retrieval_only=True)
+    assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr", "questions"}
+
+
+def test_select_limits_and_interleaves_probes():
+    answerable = [Question(f"a{i}", "?", ("x",), "c") for i in range(100)]
+    probes = [Question(f"u{i}", "?", (), None, False) for i in range(30)]
+    chosen = select(answerable, probes, 10)
+    assert [q.id for q in chosen if q.answerable] == [f"a{i}" for i in range(10)]
+    assert len([q for q in chosen if not q.answerable]) == 5  # at least a few probes
+    first_probe = next(i for i, q in enumerate(chosen) if not q.answerable)
+    assert first_probe < 5  # spread among the questions, not all at the end
+    assert len(select(answerable, probes, None)) == 130
+
+
+def test_load_questions_reads_answerable_flags(tmp_path):
+    path = tmp_path / "q.jsonl"
+    records = [
+        {"id": "1", "question": "Où ?", "answers": ["ici"], "context_id": "c"},
+        {"id": "2", "question": "Quand ?", "answers": [], "context_id": None, "answerable": False},
+        {"id": "3", "question": "Qui ?", "answers": ["lui"]},  # no context_id: still answerable
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    questions = load_questions(path)
+    assert [q.answerable for q in questions] == [True, False, True]
+    assert questions[2].context_id is None
