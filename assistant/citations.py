@@ -34,8 +34,10 @@ class Sentence:
 
 
 def format_context(passages: list[Passage]) -> str:
-    """The numbered passages as the model reads them: `[n] text` (titles confused the small model)."""
-    return "\n\n".join(f"[{n}] {p.text}" for n, p in enumerate(passages, 1))
+    """The numbered passages as the model reads them: `[n] text`, numbered by rank but listed
+    best last, next to the question, where the small models look first (titles confused them)."""
+    numbered = [f"[{n}] {p.text}" for n, p in enumerate(passages, 1)]
+    return "\n\n".join(reversed(numbered))
 
 
 def parse_answer(answer: str, passage_count: int) -> list[Sentence]:

