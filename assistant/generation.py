@@ -120,7 +120,23 @@ def _read(path: Path) -> str | None:
         return None
 
 
-CACHE_BYTES = 256 << 20  # about ten saved prompt states of the 0.5B model at 2,048 tokens
+CACHE_BYTES = 256 << 20  # a few saved prompt states at 2,048 tokens
+
+
+def _state_cache(base):
+    """llama-cpp-python stores with each saved state the logits of a whole batch (512 x 151,936
+    floats, about 310 MB for Qwen) and does not count them against the cap, so memory grew by
+    that much per question. They are never read back usefully (the last prompt token is always
+    evaluated again), so one zero row is kept instead."""
+
+    class StateCache(base):
+        def __setitem__(self, key, state) -> None:
+            import numpy as np
+
+            state.scores = np.zeros((1, state.scores.shape[-1]), dtype=np.single)
+            super().__setitem__(key, state)
+
+    return StateCache
 
 
 class Generator:
@@ -144,7 +160,7 @@ class Generator:
         # Reading the prompt dominates on a CPU. llama.cpp reuses the state of the previous prompt
         # only; this cache keeps a few, so the fixed instructions and examples are read once even
         # when a follow-up's rewriting prompt ran in between.
-        self._llm.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
+        self._llm.set_cache(_state_cache(LlamaRAMCache)(capacity_bytes=CACHE_BYTES))
         self.path = path
         self.context_window = context_window
         self._lock = threading.Lock()

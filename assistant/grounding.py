@@ -71,8 +71,9 @@ def ground(
 
 
 def _new_words(sentence: str, question: str) -> set[str]:
-    words = citations.content_words(sentence)
-    return (words - citations.content_words(question)) or words
+    """The answer's words that the question did not already give: an answer that only restates
+    the question (« Le reliquaire [1]. ») has none, and so no support."""
+    return citations.content_words(sentence) - citations.content_words(question)
 
 
 def _lexical(sentence: str, question: str, passage: Passage) -> float:

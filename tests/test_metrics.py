@@ -162,3 +162,35 @@ def test_load_questions_reads_answerable_flags(tmp_path):
     questions = load_questions(path)
     assert [q.answerable for q in questions] == [True, False, True]
     assert questions[2].context_id is None
+
+
+def test_an_interrupted_run_reports_the_questions_done_and_removes_its_index(monkeypatch):
+    import assistant.api
+    from assistant import evaluation
+
+    folders = []
+
+    class FakeAssistant:
+        @classmethod
+        def open(cls, folder, **settings):
+            folders.append(folder)
+            return cls()
+
+        def ingest_articles(self, articles, progress=False):
+            return None
+
+    calls = []
+
+    def run_one(assistant, question, retrieval_only):
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C during the third question
+        calls.append(question)
+        return Outcome(question, rank=1, judged=True)
+
+    monkeypatch.setattr(assistant.api, "Assistant", FakeAssistant)
+    monkeypatch.setattr(evaluation, "_run_one", run_one)
+    questions = [Question(f"q{i}", "?", ("x",), "c") for i in range(5)]
+    report = evaluation.evaluate(questions, [], retrieval_only=True, progress=False)
+    assert report.interrupted
+    assert report.metrics["questions"] == 2 and report.metrics["recall@1"] == 1.0
+    assert not folders[0].exists()
