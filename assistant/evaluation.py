@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .citations import strip_markers
 from .errors import InputError
 from .ingest.chunking import split_sentences
 
@@ -32,7 +33,6 @@ RETRIEVAL_DEPTH = 10  # recall@10 and MRR look this deep
 _ARTICLES = frozenset("le la les l un une des du de d".split())
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: punctuation and « » split words
-_MARKER = re.compile(r"\s*[\[【]\s*\d+(?:\s*[,;]\s*\d+)*\s*[\]】]")
 
 
 # -- pure metrics ------------------------------------------------------------------------------
@@ -75,17 +75,12 @@ def contains_answer(text: str, golds: Sequence[str]) -> bool:
     return any(needle.strip() and f" {needle} " in haystack for needle in map(normalize, golds))
 
 
-def strip_markers(text: str) -> str:
-    """The text without its [n] citation markers (their digits would count as words)."""
-    return _MARKER.sub("", text or "").strip()
-
-
 def short_answer(response: str, refused: bool = False) -> str:
     """The answer part of a response: its first sentence without [n] markers or final period.
     A refusal answers nothing: the empty string."""
     if refused:
         return ""
-    text = strip_markers(response)
+    text = strip_markers(response or "")
     sentences = split_sentences(text)  # the product's splitter: « M. Milley » is one sentence
     first = text[sentences[0][0] : sentences[0][1]] if sentences else text
     return first.strip().rstrip(".!…").strip()
@@ -270,7 +265,7 @@ def summarize(outcomes: list[Outcome], retrieval_only: bool = False) -> dict:
             {
                 "em": mean(exact_match(o.short, o.question.answers) for o in answerable),
                 "f1": mean(token_f1(o.short, o.question.answers) for o in answerable),
-                "contains": share(not o.refused and contains_answer(strip_markers(o.response), o.question.answers) for o in answerable),
+                "contains": share(not o.refused and contains_answer(strip_markers(o.response or ""), o.question.answers) for o in answerable),
                 "citation_precision": sum(o.citations_with_answer for o in answerable) / citations if citations else None,
                 "refusal_rate": share(o.refused for o in probes),
                 "false_refusal_rate": share(o.refused for o in answerable),
@@ -373,7 +368,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
 
 def _postfix(outcomes: list[Outcome]) -> str:
     answerable = [o for o in outcomes if o.question.answerable]
-    found = share(not o.refused and contains_answer(strip_markers(o.response), o.question.answers) for o in answerable)
+    found = share(not o.refused and contains_answer(strip_markers(o.response or ""), o.question.answers) for o in answerable)
     return f"contains={found:.2f}" if found is not None else ""
 
 

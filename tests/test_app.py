@@ -337,22 +337,10 @@ def test_upload_through_the_server(fake, served, tmp_path):
 
 
 def test_twenty_sessions_at_once(served):
-    from gradio_client import Client
 
     fake = FakeAssistant(token_delay=0.02)
     fake.ingest([SAMPLE_ARTICLE])
-    url = served(fake)
-    questions = [QUESTION, "À quelle heure Milley est-il arrivé ?"]
-
-    def session(i: int) -> tuple[dict, float]:
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-        started = time.perf_counter()
-        return client.predict(questions[i % 2], None, api_name="/ask"), time.perf_counter() - started
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(20) as pool:
-        results = list(pool.map(session, range(20)))
-    elapsed = time.perf_counter() - started
+    results, elapsed = twenty_sessions(served(fake))
     assert all(not data["refused"] and data["citations"] for data, _ in results)
     assert fake.max_running == 1  # queued, one generation at a time
     waits = sorted(t for _, t in results)
@@ -370,6 +358,23 @@ def test_real_api_with_fast_models_through_the_server(make_assistant, served):
     assert data["citations"] and all(c["quote"] in c["passage"] for c in data["citations"])
     refused = client.predict("Quelle est la capitale de l'Australie ?", None, api_name="/ask")
     assert refused["refused"] and refused["citations"] == []
+
+
+def twenty_sessions(url: str) -> tuple[list[tuple[dict, float]], float]:
+    """Twenty gradio_client sessions asking at once: (answer, seconds) each, and the wall time."""
+    from gradio_client import Client
+
+    questions = [QUESTION, "À quelle heure Milley est-il arrivé ?"]
+
+    def session(i: int) -> tuple[dict, float]:
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        started = time.perf_counter()
+        return client.predict(questions[i % 2], None, api_name="/ask"), time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(session, range(20)))
+    return results, time.perf_counter() - started
 
 
 # -- the real models -------------------------------------------------------------------------
@@ -390,20 +395,8 @@ def test_real_model_through_gradio_client(real_assistant, served):
 
 @pytest.mark.slow
 def test_real_model_twenty_sessions(real_assistant, served):
-    from gradio_client import Client
 
-    url = served(real_assistant)
-    questions = [QUESTION, "À quelle heure Milley est-il arrivé ?"]
-
-    def session(i: int):
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-        started = time.perf_counter()
-        return client.predict(questions[i % 2], None, api_name="/ask"), time.perf_counter() - started
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(20) as pool:
-        results = list(pool.map(session, range(20)))
-    elapsed = time.perf_counter() - started
+    results, elapsed = twenty_sessions(served(real_assistant))
     assert all(isinstance(data["answer"], str) and data["answer"] for data, _ in results)
     waits = sorted(t for _, t in results)
     print(f"\n20 real sessions: all answered in {elapsed:.1f} s; per session {waits[0]:.1f}-{waits[-1]:.1f} s")
