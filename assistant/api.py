@@ -12,7 +12,8 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
-from . import language, prompts
+from . import evidence, language, prompts
+from .citations import format_context
 from .config import Settings
 from .embeddings import embedding_identity, load_embedding
 from .errors import IndexStoreError, InputError
@@ -222,9 +223,8 @@ class Assistant:
         return question
 
     def _answer_tokens(self, question: str, passages: list[Passage], code: str) -> Iterator[str]:
-        from .citations import format_context
-
-        messages = prompts.answer_messages(format_context(passages), question, language.name(code))
+        excerpts = evidence.select(question, passages, self.settings.evidence_chars)
+        messages = prompts.answer_messages(format_context(excerpts), question, language.name(code))
         yield from self.generator.stream(messages, self.settings.max_answer_tokens)
 
     def _standalone(self, question: str, history: History) -> str:

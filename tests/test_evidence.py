@@ -1,0 +1,59 @@
+from assistant.citations import format_context
+from assistant.evidence import select
+from assistant.types import Passage
+
+MEETING = (
+    "Le général Milley a passé quelques heures avec le général Zaluzhny, a déclaré Butler. "
+    "Milley est arrivé dans le sud-est de la Pologne vers 11 heures et a rencontré Zaluzhny deux heures plus tard. "
+    "Aucune photographie n’a été autorisée."
+)
+KREMLIN = "Le Kremlin a vivement critiqué les efforts de Washington. Moscou accuse l’OTAN de prolonger la guerre."
+QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
+
+
+def passage(text: str) -> Passage:
+    return Passage(article_id="a", title="t", text=text, start=0, end=len(text), score=1.0)
+
+
+def test_the_sentence_sharing_the_rarest_question_words_is_chosen():
+    [excerpt] = select(QUESTION, [passage(MEETING), passage(KREMLIN)], max_chars=120)
+    # « rencontré » is rarer than « Milley », so the answering sentence beats the first one
+    assert excerpt.n == 1
+    assert excerpt.text.startswith("Milley est arrivé dans le sud-est de la Pologne")
+
+
+def test_the_budget_bounds_the_excerpt_but_the_best_sentence_always_fits():
+    assert len(select(QUESTION, [passage(MEETING)], max_chars=10)[0].text) > 10
+    everything = select(QUESTION, [passage(MEETING), passage(KREMLIN)], max_chars=10_000)
+    assert [e.n for e in everything] == [1]  # sentences sharing no question word are never shown
+
+
+def test_sentences_keep_their_order_and_skipped_text_is_marked():
+    text = "Zaluzhny est parti mardi avec Milley. Il pleuvait. Milley a rencontré Zaluzhny en Pologne."
+    [excerpt] = select(QUESTION, [passage(text)], max_chars=10_000)
+    assert excerpt.text == "Zaluzhny est parti mardi avec Milley. … Milley a rencontré Zaluzhny en Pologne."
+
+
+def test_the_best_passage_always_speaks_first_and_weak_coincidences_are_dropped():
+    off_topic = Passage(article_id="b", title="t", text="Il a rencontré des difficultés.", start=0, end=31, score=0.3)
+    excerpts = select(QUESTION, [passage(MEETING), off_topic], max_chars=10_000)
+    assert [e.n for e in excerpts] == [1]
+
+
+def test_a_sentence_repeated_by_overlapping_chunks_is_shown_once_under_the_better_rank():
+    first, second = passage(MEETING), passage("Aucune photographie n’a été autorisée. " + MEETING.split(". ")[1] + ".")
+    excerpts = select(QUESTION, [first, second], max_chars=10_000)
+    assert [e.n for e in excerpts] == [1]
+
+
+def test_context_numbers_excerpts_by_rank_and_lists_the_best_last():
+    context = format_context(select(QUESTION, [passage(MEETING), passage("Zaluzhny a rencontré Milley à Rzeszów.")], 10_000))
+    assert context.index("[2] Zaluzhny") < context.index("[1] ")
+
+
+def test_a_zero_budget_shows_the_whole_passages():
+    assert select(QUESTION, [passage(MEETING), passage(KREMLIN)], 0) == [(1, MEETING), (2, KREMLIN)]
+
+
+def test_no_passages_no_excerpts():
+    assert select(QUESTION, [], 600) == []
