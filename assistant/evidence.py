@@ -8,12 +8,10 @@ still point at the passage, and grounding still checks against the passage's ful
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from functools import cache
 from typing import NamedTuple
 
-from .citations import STOPWORDS
+from .citations import _WORD, STOPWORDS, _fold  # the same words and accent folding as grounding
 from .ingest.chunking import split_sentences
 from .types import Passage
 
@@ -116,9 +114,3 @@ def _excerpts(passages: list[Passage], chosen: list[tuple[int, int, int]]) -> li
         excerpts.append(Excerpt(n, joined))
     return excerpts
 
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _fold(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
