@@ -188,9 +188,12 @@ class Assistant:
         if not passages or max(p.dense_score for p in passages) < self.settings.min_relevance:
             yield finish("", True)  # nothing in the articles is close to the question
             return
+        t = time.perf_counter()
+        excerpts = evidence.select(standalone, passages, self.settings.evidence_chars, self._relevance)
+        timings["evidence_s"] = time.perf_counter() - t
         draft = []
         t = time.perf_counter()
-        for piece in self._answer_tokens(standalone, passages, code):
+        for piece in self._answer_tokens(standalone, excerpts, code):
             if not draft:
                 timings["first_token_s"] = time.perf_counter() - started
             draft.append(piece)
@@ -222,8 +225,7 @@ class Assistant:
             raise InputError(f"the question is {len(question)} characters long; keep it under {self.settings.max_question_chars}")
         return question
 
-    def _answer_tokens(self, question: str, passages: list[Passage], code: str) -> Iterator[str]:
-        excerpts = evidence.select(question, passages, self.settings.evidence_chars)
+    def _answer_tokens(self, question: str, excerpts: list[evidence.Excerpt], code: str) -> Iterator[str]:
         messages = prompts.answer_messages(format_context(excerpts), question, language.name(code))
         yield from self.generator.stream(messages, self.settings.max_answer_tokens)
 
@@ -236,8 +238,14 @@ class Assistant:
         return rewritten or question
 
     def _similarity(self, sentence: str, texts: list[str]) -> list[float]:
+        """Cosine of an answer sentence to each text, both embedded as passages."""
         vectors = np.asarray(self._embed.get_text_embedding_batch([sentence, *texts]), dtype="float32")
         return (vectors[1:] @ vectors[0]).tolist()
+
+    def _relevance(self, question: str, sentences: list[str]) -> list[float]:
+        """Cosine of the question, embedded as a query, to each sentence of the passages."""
+        query = np.asarray(self._embed.get_query_embedding(question), dtype="float32")
+        return (np.asarray(self._embed.get_text_embedding_batch(sentences), dtype="float32") @ query).tolist()
 
     def _embed_nodes(self, nodes: list, progress: bool) -> None:
         texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]

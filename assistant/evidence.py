@@ -1,21 +1,20 @@
 """Evidence: the sentences of the retrieved passages that bear on the question (pure functions).
 
 Reading the prompt is most of an answer's time on a CPU (about 80 tokens/s for the 1.5B model),
-and the small models are distracted by nearby facts. So the model reads only the sentences that
-share the question's rarest words, a few hundred characters, instead of whole passages; citations
+and the small models are distracted by nearby facts. So the model reads only the passages'
+sentences closest to the question, a few hundred characters, instead of whole passages; citations
 still point at the passage, and grounding still checks against the passage's full text."""
 
 from __future__ import annotations
 
-import math
-from functools import cache
+from collections.abc import Callable
 from typing import NamedTuple
 
-from .citations import _WORD, STOPWORDS, _fold  # the same words and accent folding as grounding
 from .ingest.chunking import split_sentences
 from .types import Passage
 
-WEAKEST = 0.4  # sentences scoring under this share of the best one distract more than they inform
+# (question, sentences) -> how close each sentence is to the question, e.g. embedding cosines
+Relevance = Callable[[str, list[str]], list[float]]
 
 
 class Excerpt(NamedTuple):
@@ -25,50 +24,34 @@ class Excerpt(NamedTuple):
     text: str
 
 
-def select(question: str, passages: list[Passage], max_chars: int) -> list[Excerpt]:
+def select(question: str, passages: list[Passage], max_chars: int, relevance: Relevance) -> list[Excerpt]:
     """The best sentences of the passages within `max_chars`, each kept in its passage's order.
 
-    Sentences are scored by the question words they contain (Snowball stems, as BM25 uses),
-    each word weighted by how rare it is among the candidate sentences, times the passage's
-    retrieval score relative to the best: a rare question word in a poorly ranked passage is
-    often a coincidence (« élévation » of the sea for a saint's). The best sentence of the best
-    passage always comes first, even over the budget. Passages with no chosen sentence are left
-    out, their number unused, so that citations keep pointing at the right passage.
-    `max_chars` 0 turns the selection off.
+    A sentence scores its `relevance` to the question times its passage's retrieval score
+    relative to the best: embeddings find the answering sentence even when it shares no word
+    with the question, and the passage's rank keeps a look-alike sentence of a poorly ranked
+    passage from crowding out the right one. The best sentence of the best passage always comes
+    first, even over the budget. Passages with no chosen sentence are left out, their number
+    unused, so that citations keep pointing at the right passage. `max_chars` 0 turns the
+    selection off.
     """
     if max_chars <= 0:  # selection off: the model reads the whole passages
         return [Excerpt(n, p.text) for n, p in enumerate(passages, 1)]
     sentences = _unique_sentences(passages)
     if not sentences:
         return []
-    words = [stems(passages[n - 1].text[s:e]) for n, s, e in sentences]
-    weights = _rarity(stems(question), words)
-    relevance = _passage_relevance(passages)
-    scores = [relevance[n - 1] * sum(weights.get(w, 0.0) for w in sentence_words) for (n, _, _), sentence_words in zip(sentences, words)]
+    similarity = relevance(question, [passages[n - 1].text[s:e] for n, s, e in sentences])
+    weight = _passage_relevance(passages)
+    scores = [weight[n - 1] * score for (n, _, _), score in zip(sentences, similarity)]
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], sentences[i][0], sentences[i][1]))
     first = next(i for i in order if sentences[i][0] == sentences[0][0])  # the best passage's best sentence
-    floor = WEAKEST * scores[order[0]]
     chosen, used = [first], sentences[first][2] - sentences[first][1]
     for i in order:
         n, start, end = sentences[i]
-        if i != first and scores[i] > floor and used + end - start <= max_chars:
+        if i != first and used + end - start <= max_chars:
             chosen.append(i)
             used += end - start
     return _excerpts(passages, [sentences[i] for i in chosen])
-
-
-def stems(text: str) -> set[str]:
-    """Snowball stems of the words that carry meaning, accents folded: « sainte » and « saints »
-    both give « saint »."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return {_fold(stem) for stem in _stemmer().stemWords(words)}
-
-
-@cache
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("french")
 
 
 def _unique_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
@@ -89,17 +72,6 @@ def _passage_relevance(passages: list[Passage]) -> list[float]:
     """Each passage's retrieval score relative to the best one (1.0 for the best)."""
     best = max((p.score for p in passages), default=0.0)
     return [p.score / best if best > 0 else 1.0 for p in passages]
-
-
-def _rarity(question_words: set[str], sentence_words: list[set[str]]) -> dict[str, float]:
-    """Inverse document frequency of each question word over the candidate sentences."""
-    total = len(sentence_words)
-    weights = {}
-    for word in question_words:
-        df = sum(word in words for words in sentence_words)
-        if df:
-            weights[word] = math.log(1 + (total - df + 0.5) / (df + 0.5))
-    return weights
 
 
 def _excerpts(passages: list[Passage], chosen: list[tuple[int, int, int]]) -> list[Excerpt]:
