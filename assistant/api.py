@@ -208,12 +208,16 @@ class Assistant:
         if self._generator is not None:
             return self._generator
         path = model_path(self.settings.llm, self.settings.cache_dir)
-        return load_generator(path, self.settings.context_window, self.settings.threads)
+        generator = load_generator(path, self.settings.context_window, self.settings.threads)
+        # The fixed instructions and examples open every answer prompt: their state is read
+        # once per machine and then loaded from the cache, so no question pays for them.
+        generator.prime(prompts.answer_messages("[1] …", "…", language.name("fr")), self.settings.cache_dir / "prompt-states")
+        return generator
 
     def warm_up(self) -> None:
-        """Load the LLM and read the fixed part of the answer prompt once, so that the first
-        question a user asks does not pay for it."""
-        self.generator.complete(prompts.answer_messages("[1] …", "…", language.name("fr")), max_tokens=1)
+        """Load the LLM and the fixed part of the answer prompt now, so that the first question
+        a user asks does not wait for them."""
+        self.generator  # noqa: B018 (loading is the point)
 
     # -- internals ---------------------------------------------------------------------------
 

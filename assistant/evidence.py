@@ -85,4 +85,3 @@ def _excerpts(passages: list[Passage], chosen: list[tuple[int, int, int]]) -> li
             joined += gap + text[start:end].strip()
         excerpts.append(Excerpt(n, joined))
     return excerpts
-
