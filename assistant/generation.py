@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from .errors import MissingDependencyError, ModelError
 
 
@@ -124,22 +126,6 @@ def _read(path: Path) -> str | None:
 CACHE_BYTES = 256 << 20  # a few saved prompt states at 2,048 tokens
 
 
-def _state_cache(base):
-    """llama-cpp-python stores with each saved state the logits of a whole batch (512 x 151,936
-    floats, about 310 MB for Qwen) and does not count them against the cap, so memory grew by
-    that much per question. They are never read back usefully (the last prompt token is always
-    evaluated again), so one zero row is kept instead."""
-
-    class StateCache(base):
-        def __setitem__(self, key, state) -> None:
-            import numpy as np
-
-            state.scores = np.zeros((1, state.scores.shape[-1]), dtype=np.single)
-            super().__setitem__(key, state)
-
-    return StateCache
-
-
 class Generator:
     """A chat model in llama.cpp, loaded once and shared; one generation at a time."""
 
@@ -161,7 +147,11 @@ class Generator:
         # Reading the prompt dominates on a CPU. llama.cpp reuses the state of the previous prompt
         # only; this cache keeps a few, so the fixed instructions and examples are read once even
         # when a follow-up's rewriting prompt ran in between.
-        self._llm.set_cache(_state_cache(LlamaRAMCache)(capacity_bytes=CACHE_BYTES))
+        self._llm.set_cache(LlamaRAMCache(capacity_bytes=CACHE_BYTES))
+        # llama-cpp-python keeps n_batch x vocabulary logits (310 MB for Qwen) that nothing reads
+        # without logits_all, yet copies them into every saved prompt state and writes them on
+        # every restore, which cost 600 MB of peak memory; one row is all it indexes then.
+        self._llm.scores = np.zeros((1, self._llm.n_vocab()), dtype=np.single)
         self.path = path
         self.context_window = context_window
         self._lock = threading.Lock()
@@ -212,8 +202,6 @@ class Generator:
         return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:24]
 
     def _save_state(self, path: Path) -> None:
-        import numpy as np
-
         with self._lock:
             state = self._llm.save_state()
         partial = path.with_name(f".{path.stem}.{os.getpid()}.npz")
@@ -230,7 +218,6 @@ class Generator:
 
     def _load_state(self, path: Path) -> bool:
         """Restore a saved state; False (and nothing changed) when it is missing or unreadable."""
-        import numpy as np
         from llama_cpp import LlamaState
 
         try:
@@ -238,7 +225,7 @@ class Generator:
                 raw = saved["llama_state"].tobytes()
                 state = LlamaState(
                     input_ids=saved["input_ids"],
-                    scores=np.zeros((1, self._llm.n_vocab()), dtype=np.single),  # see _state_cache
+                    scores=np.zeros((1, self._llm.n_vocab()), dtype=np.single),  # see __init__
                     n_tokens=int(saved["n_tokens"]),
                     llama_state=raw,
                     llama_state_size=len(raw),
