@@ -243,13 +243,15 @@ class Assistant:
 
     def _similarity(self, sentence: str, texts: list[str]) -> list[float]:
         """Cosine of an answer sentence to each text, both embedded as passages."""
-        vectors = np.asarray(self._embed.get_text_embedding_batch([sentence, *texts]), dtype="float32")
-        return (vectors[1:] @ vectors[0]).tolist()
+        return self._cosines(self._embed.get_text_embedding(sentence), texts)
 
     def _relevance(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine of the question, embedded as a query, to each sentence of the passages."""
-        query = np.asarray(self._embed.get_query_embedding(question), dtype="float32")
-        return (np.asarray(self._embed.get_text_embedding_batch(sentences), dtype="float32") @ query).tolist()
+        return self._cosines(self._embed.get_query_embedding(question), sentences)
+
+    def _cosines(self, vector: list[float], texts: list[str]) -> list[float]:
+        vectors = np.asarray(self._embed.get_text_embedding_batch(texts), dtype="float32")
+        return (vectors @ np.asarray(vector, dtype="float32")).tolist()
 
     def _embed_nodes(self, nodes: list, progress: bool) -> None:
         texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
