@@ -124,6 +124,7 @@ def _read(path: Path) -> str | None:
 
 
 CACHE_BYTES = 256 << 20  # a few saved prompt states at 2,048 tokens
+KEY_HEX = 24  # hex digits of a saved prompt state's key in its file name
 
 
 class Generator:
@@ -162,11 +163,12 @@ class Generator:
 
         With `directory`, the state is also saved there, and a later process loads it (about
         15 MB, a fraction of a second) instead of reading the prompt again (several seconds on
-        two cores). The file's name is a hash of everything the state depends on."""
+        two cores). The file's name is the model's and a hash of everything the state depends on;
+        saving it removes the model's states of older prompts."""
         key = self._state_key(messages)
         if key in self._primed:
             return
-        path = directory / f"{key}.npz" if directory else None
+        path = directory / f"{self.path.stem}-{key}.npz" if directory else None
         if path is None or not self._load_state(path):
             self.complete(messages, max_tokens=1)
             if path is not None:
@@ -199,7 +201,7 @@ class Generator:
 
         size = self.path.stat().st_size
         facts = [messages, self.path.name, size, llama_cpp.__version__, self.context_window, self._llm.n_batch]
-        return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:24]
+        return hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()[:KEY_HEX]
 
     def _save_state(self, path: Path) -> None:
         with self._lock:
@@ -211,6 +213,9 @@ class Generator:
                 raw = np.frombuffer(state.llama_state, dtype=np.uint8)
                 np.savez(out, input_ids=state.input_ids, n_tokens=state.n_tokens, seed=state.seed, llama_state=raw)
             os.replace(partial, path)
+            for stale in path.parent.glob(f"{self.path.stem}-{'[0-9a-f]' * KEY_HEX}.npz"):  # older prompts
+                if stale != path:
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only or full cache only costs the next process a few seconds
         finally:

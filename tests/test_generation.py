@@ -39,3 +39,11 @@ def test_a_damaged_state_file_is_read_again_and_replaced(small_model, tmp_path):
     generator.prime(FIXED, tmp_path)
     assert generator._llm.n_tokens > 400  # the prompt was read
     assert Generator(small_model)._load_state(saved)  # and saved again, whole
+
+
+def test_a_new_prompt_state_replaces_the_models_older_one(small_model, tmp_path):
+    Generator(small_model).prime(FIXED, tmp_path)
+    Generator(small_model).prime(QUESTION, tmp_path)  # the instructions changed
+    [kept] = tmp_path.glob("*.npz")
+    assert kept.name.startswith(small_model.stem)
+    assert Generator(small_model)._load_state(kept)
