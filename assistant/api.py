@@ -17,7 +17,7 @@ from .citations import format_context
 from .config import Settings
 from .embeddings import embedding_identity, load_embedding
 from .errors import IndexStoreError, InputError
-from .generation import Generator, load_generator, model_path
+from .generation import FirstStep, Generator, load_generator, model_path
 from .grounding import ground
 from .ingest import chunk_text
 from .ingest.loaders import find_files, load_file
@@ -48,6 +48,7 @@ class Assistant:
         self.settings = settings
         self._embed = embed_model or load_embedding(settings)
         self._generator = generator
+        self._refusal_token_ids: list[int] | None = None
         self._identity = embedding_identity(self._embed)
         self._chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self._write_lock = threading.Lock()
@@ -152,6 +153,16 @@ class Assistant:
         """The passages that best match `question`, best first (no generation)."""
         return self._retriever.retrieve(self._check_question(question), k or self.settings.top_k)
 
+    def relevance(self, question: str) -> tuple[float, float]:
+        """How close the articles come to `question`, as the two figures that refuse it before
+        generation: the best passage's cosine (`min_relevance`) and the best cosine of one
+        sentence of the top passages (`min_sentence_relevance`)."""
+        passages = self.retrieve(question)
+        if not passages:
+            return 0.0, 0.0
+        found = evidence.select(question, passages, 0, self._relevance)
+        return max(p.dense_score for p in passages), found.best_relevance
+
     def ask(self, question: str) -> Answer:
         """Answer one question from the articles, with citations, or refuse."""
         return _last(self.stream(question))
@@ -180,27 +191,36 @@ class Assistant:
         code = language.detect(question)
         rewritten = standalone if standalone != question else None
 
-        def finish(text: str, refused: bool, cited=()) -> Answer:
+        def finish(text: str, refused: bool, cited=(), refusal_probability: float | None = None) -> Answer:
             timings["total_s"] = time.perf_counter() - started
             shown = language.refusal(code) if refused else text
-            return Answer(question, shown, refused, list(cited), passages, timings, rewritten)
+            return Answer(question, shown, refused, list(cited), passages, timings, rewritten, refusal_probability)
 
         if not passages or max(p.dense_score for p in passages) < self.settings.min_relevance:
             yield finish("", True)  # nothing in the articles is close to the question
             return
         t = time.perf_counter()
-        excerpts = evidence.select(standalone, passages, self.settings.evidence_chars, self._relevance)
+        found = evidence.select(standalone, passages, self.settings.evidence_chars, self._relevance)
         timings["evidence_s"] = time.perf_counter() - t
+        if found.best_relevance < self.settings.min_sentence_relevance:
+            yield finish("", True)  # the topic is there, but no sentence comes close to the question
+            return
         draft = []
         t = time.perf_counter()
-        for piece in self._answer_tokens(standalone, excerpts, code):
+        watch = FirstStep(self._refusal_tokens())
+        for piece in self._answer_tokens(standalone, found.excerpts, code, watch):
             if not draft:
                 timings["first_token_s"] = time.perf_counter() - started
+                if (watch.probability or 0.0) >= self.settings.refusal_threshold:
+                    break  # the model leans to « not in the passages »: no need to hear the rest
             draft.append(piece)
             yield piece
         timings["generate_s"] = time.perf_counter() - t
+        if not draft:
+            yield finish("", True, refusal_probability=watch.probability)
+            return
         grounded = ground("".join(draft), standalone, passages, self.settings.min_support, self._similarity)
-        yield finish(grounded.text, grounded.refused, grounded.citations)
+        yield finish(grounded.text, grounded.refused, grounded.citations, watch.probability)
 
     @property
     def generator(self) -> Generator:
@@ -229,9 +249,14 @@ class Assistant:
             raise InputError(f"the question is {len(question)} characters long; keep it under {self.settings.max_question_chars}")
         return question
 
-    def _answer_tokens(self, question: str, excerpts: list[evidence.Excerpt], code: str) -> Iterator[str]:
+    def _answer_tokens(self, question: str, excerpts: list[evidence.Excerpt], code: str, watch: FirstStep) -> Iterator[str]:
         messages = prompts.answer_messages(format_context(excerpts), question, language.name(code))
-        yield from self.generator.stream(messages, self.settings.max_answer_tokens)
+        yield from self.generator.stream(messages, self.settings.max_answer_tokens, watch=watch)
+
+    def _refusal_tokens(self) -> list[int]:
+        if self._refusal_token_ids is None:
+            self._refusal_token_ids = self.generator.first_tokens([prompts.REFUSAL_WORD])
+        return self._refusal_token_ids
 
     def _standalone(self, question: str, history: History) -> str:
         turns = _turns(history)[-6:]  # the recent turns carry the context a follow-up needs

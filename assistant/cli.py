@@ -164,7 +164,7 @@ def _eval(args) -> int:
     probes = [q for q in questions if not q.answerable]
     if args.unanswerable:
         probes += evaluation.load_questions(args.unanswerable, answerable=False)
-    selected = evaluation.select([q for q in questions if q.answerable], [] if args.retrieval_only else probes, args.limit)
+    selected = evaluation.select([q for q in questions if q.answerable], probes, args.limit)
     corpus = evaluation.load_corpus(args.corpus)
     details = args.details.open("w", encoding="utf-8") if args.details else None
 
@@ -189,6 +189,14 @@ def _eval(args) -> int:
         print(f"interrupted: figures over the first {len(report.outcomes)} of {len(selected)} questions", file=sys.stderr)
     print(evaluation.format_table(report.metrics))
     print(f"\n{len(corpus)} corpus records indexed in {report.index_s:.1f} s; {len(report.outcomes)} questions in {report.run_s:.1f} s")
+    if args.retrieval_only and probes:
+        from .config import Settings
+
+        print("\nRefusing before generation (the passage gate at its setting, and each sentence threshold):")
+        print(evaluation.relevance_gate_table(report.outcomes, Settings.from_env().min_relevance, [0.0, 0.81, 0.815, 0.82, 0.825, 0.83, 0.835]))
+    if any(o.refusal_probability is not None for o in report.outcomes):
+        print("\nRefusing when the model's first step gives its refusal word at least this probability:")
+        print(evaluation.refusal_threshold_table(report.outcomes))
     if args.json_out:
         args.json_out.write_text(json.dumps(report.metrics, indent=2) + "\n")
     return 130 if report.interrupted else 0

@@ -47,6 +47,12 @@ class Settings:
     evidence_chars: int = 900
     candidates: int = 20  # passages each retriever proposes before fusion
     min_relevance: float = 0.81  # best cosine below this: the articles do not cover the question (calibrated, README)
+    # No sentence of the top passages this close to the question: they are about its topic but do
+    # not answer it; refused before generation (calibrated on the dev split, README).
+    min_sentence_relevance: float = 0.82
+    # Refuse when the model's first step gives its refusal word at least this probability, even
+    # if another word won narrowly (calibrated on the dev split, README). 1.0: only its own choice.
+    refusal_threshold: float = 1.0
     min_support: float = 0.5  # share of an answer's content words its cited passages must hold
     max_answer_tokens: int = 80  # one short sentence and its markers; bounds a runaway answer to ~6 s
     context_window: int = 2048

@@ -18,7 +18,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .citations import strip_markers
@@ -157,6 +157,8 @@ class Outcome:
     citations: int = 0
     latency_s: float | None = None
     ttft_s: float | None = None
+    refusal_probability: float | None = None
+    relevance: tuple[float, float] | None = None  # best passage and best sentence cosines (retrieval-only runs)
     cited: list[dict] = field(default_factory=list)
     passages: list[str] = field(default_factory=list)
 
@@ -176,6 +178,9 @@ class Outcome:
             "citations": self.cited,
             "latency_s": self.latency_s,
             "ttft_s": self.ttft_s,
+            "refusal_probability": self.refusal_probability,
+            "citations_with_answer": self.citations_with_answer,
+            "relevance": self.relevance,
         }
 
 
@@ -346,6 +351,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
         elif question.answers:
             outcome.judged, outcome.rank = True, answer_rank([p.text for p in passages], question.answers)
     if retrieval_only:
+        outcome.relevance = assistant.relevance(question.question)
         return outcome
     started = time.perf_counter()
     answer = None
@@ -356,6 +362,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
             outcome.ttft_s = time.perf_counter() - started
     outcome.latency_s = time.perf_counter() - started
     outcome.refused = answer.refused
+    outcome.refusal_probability = answer.refusal_probability
     outcome.response = "" if answer.refused else answer.text
     outcome.short = short_answer(answer.text, answer.refused)
     outcome.citations = len(answer.citations)
@@ -370,6 +377,42 @@ def _postfix(outcomes: list[Outcome]) -> str:
     answerable = [o for o in outcomes if o.question.answerable]
     found = share(not o.refused and contains_answer(strip_markers(o.response or ""), o.question.answers) for o in answerable)
     return f"contains={found:.2f}" if found is not None else ""
+
+
+REFUSAL_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.0)
+THRESHOLD_KEYS = ("refusal_rate", "false_refusal_rate", "contains", "f1", "citation_precision")
+
+
+def refusal_threshold_table(outcomes: list[Outcome], thresholds: Sequence[float] = REFUSAL_THRESHOLDS) -> str:
+    """What each `refusal_threshold` would have given on this run: a question whose first-step
+    refusal probability reaches the threshold is counted refused. Exact for thresholds at or above
+    the run's own (the answers below them are the ones the run wrote), so calibrate from a run with
+    the threshold off (1.0)."""
+    header = "| refusal_threshold | " + " | ".join(THRESHOLD_KEYS) + " |"
+    rows = [header, "| ---: |" + " ---: |" * len(THRESHOLD_KEYS)]
+    for threshold in thresholds:
+        metrics = summarize([_refused_at(o, threshold) for o in outcomes])
+        rows.append(f"| {threshold:.2f} | " + " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in THRESHOLD_KEYS) + " |")
+    return "\n".join(rows)
+
+
+def relevance_gate_table(outcomes: list[Outcome], min_relevance: float, thresholds: Sequence[float]) -> str:
+    """The share of answerable questions and of probes that each `min_sentence_relevance` would
+    refuse before generation, together with the passage gate at `min_relevance` (from a
+    retrieval-only run, which measures both cosines for every question)."""
+    rows = ["| min_sentence_relevance | answerable refused | probes refused |", "| ---: | ---: | ---: |"]
+    measured = [o for o in outcomes if o.relevance is not None]
+    for threshold in thresholds:
+        refused = {o.question.id: o.relevance[0] < min_relevance or o.relevance[1] < threshold for o in measured}
+        shares = [share(refused[o.question.id] for o in measured if o.question.answerable is kind) for kind in (True, False)]
+        rows.append(f"| {threshold:.3f} | " + " | ".join("-" if x is None else f"{100 * x:.1f} %" for x in shares) + " |")
+    return "\n".join(rows)
+
+
+def _refused_at(outcome: Outcome, threshold: float) -> Outcome:
+    if outcome.refused is not False or (outcome.refusal_probability or 0.0) < threshold:
+        return outcome
+    return replace(outcome, refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[])
 
 
 def format_table(metrics: dict) -> str:

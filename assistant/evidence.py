@@ -24,7 +24,16 @@ class Excerpt(NamedTuple):
     text: str
 
 
-def select(question: str, passages: list[Passage], max_chars: int, relevance: Relevance) -> list[Excerpt]:
+class Evidence(NamedTuple):
+    """What the model reads, and how close the passages' best sentence comes to the question."""
+
+    excerpts: list[Excerpt]
+    # The highest relevance of any one sentence (unweighted): a question no sentence comes close
+    # to is one the passages do not answer, however close their topic (0 with no sentence).
+    best_relevance: float
+
+
+def select(question: str, passages: list[Passage], max_chars: int, relevance: Relevance) -> Evidence:
     """The best sentences of the passages within `max_chars`, each kept in its passage's order.
 
     A sentence scores its `relevance` to the question times its passage's retrieval score
@@ -33,14 +42,14 @@ def select(question: str, passages: list[Passage], max_chars: int, relevance: Re
     passage from crowding out the right one. The best sentence of the best passage always comes
     first, even over the budget. Passages with no chosen sentence are left out, their number
     unused, so that citations keep pointing at the right passage. `max_chars` 0 turns the
-    selection off.
+    selection off (the relevance is still measured).
     """
-    if max_chars <= 0:  # selection off: the model reads the whole passages
-        return [Excerpt(n, p.text) for n, p in enumerate(passages, 1)]
     sentences = _unique_sentences(passages)
     if not sentences:
-        return []
+        return Evidence([], 0.0)
     similarity = relevance(question, [passages[n - 1].text[s:e] for n, s, e in sentences])
+    if max_chars <= 0:  # selection off: the model reads the whole passages
+        return Evidence([Excerpt(n, p.text) for n, p in enumerate(passages, 1)], max(similarity))
     weight = _passage_relevance(passages)
     scores = [weight[n - 1] * score for (n, _, _), score in zip(sentences, similarity)]
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], sentences[i][0], sentences[i][1]))
@@ -51,7 +60,7 @@ def select(question: str, passages: list[Passage], max_chars: int, relevance: Re
         if i != first and used + end - start <= max_chars:
             chosen.append(i)
             used += end - start
-    return _excerpts(passages, [sentences[i] for i in chosen])
+    return Evidence(_excerpts(passages, [sentences[i] for i in chosen]), max(similarity))
 
 
 def _unique_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:

@@ -175,8 +175,13 @@ class Generator:
                 self._save_state(path)
         self._primed.add(key)
 
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> Iterator[str]:
-        """Yield the answer's text piece by piece (temperature 0: the same question, the same answer)."""
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None, watch: FirstStep | None = None) -> Iterator[str]:
+        """Yield the answer's text piece by piece (temperature 0: the same question, the same answer).
+
+        Args:
+            watch: records the model's first-step probabilities; it is filled in before the
+                first piece is yielded.
+        """
         with self._lock:
             chunks = self._llm.create_chat_completion(
                 messages=messages,
@@ -184,6 +189,7 @@ class Generator:
                 temperature=0.0,
                 stop=stop,
                 stream=True,
+                logits_processor=[watch] if watch is not None else None,
             )
             for chunk in chunks:
                 piece = chunk["choices"][0]["delta"].get("content")
@@ -195,6 +201,13 @@ class Generator:
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode(), add_bos=False, special=True))
+
+    def first_tokens(self, words: list[str]) -> list[int]:
+        """The tokens that begin each of `words` (and its capitalised and spaced forms), when
+        they hold at least three letters: « In » begins « INTROUVABLE » but also many answers."""
+        forms = {form for word in words for base in (word, word.capitalize(), word.lower()) for form in (base, " " + base)}
+        firsts = {self._llm.tokenize(form.encode(), add_bos=False, special=False)[0] for form in forms if form.strip()}
+        return sorted(t for t in firsts if len(self._llm.detokenize([t]).decode("utf-8", "replace").strip()) >= 3)
 
     def _state_key(self, messages: list[dict]) -> str:
         import llama_cpp
@@ -245,6 +258,24 @@ class Generator:
                 self._llm.reset()  # a state from another build: read the prompt instead
                 return False
         return True
+
+
+class FirstStep:
+    """A llama-cpp-python logits processor that reads the model's first step and changes nothing.
+
+    At temperature 0 only the top token is written, but the distribution says how sure the
+    model was: `probability` is the share it gave to `tokens` (the start of a refusal word, say),
+    so a refusal that lost narrowly to an answer can still be told apart from a confident answer."""
+
+    def __init__(self, tokens: list[int]) -> None:
+        self.tokens = np.asarray(tokens, dtype=np.intp)
+        self.probability: float | None = None
+
+    def __call__(self, input_ids: np.ndarray, logits: np.ndarray) -> np.ndarray:
+        if self.probability is None:
+            shifted = np.exp(logits - logits.max(), dtype=np.float64)
+            self.probability = float(shifted[self.tokens].sum() / shifted.sum())
+        return logits
 
 
 @lru_cache(maxsize=2)

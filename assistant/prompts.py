@@ -11,6 +11,8 @@ from llama_index.core import PromptTemplate
 from .config import PROMPTS_DIR
 from .errors import AssistantError
 
+REFUSAL_WORD = "INTROUVABLE"  # what prompts/answer_system.txt and its examples tell the model to write
+
 
 @cache
 def load(name: str) -> PromptTemplate:

@@ -96,6 +96,9 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # what retrieval found, cited or not
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     standalone_question: str | None = None  # the rewritten follow-up, when chat() rewrote it
+    # The share the model gave, at its first step, to writing its refusal word: how close it came
+    # to saying the articles do not tell (None when it was not asked).
+    refusal_probability: float | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -104,6 +107,7 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "refusal_probability": None if self.refusal_probability is None else round(self.refusal_probability, 4),
         }
 
 

@@ -47,15 +47,21 @@ class HashEmbedding(BaseEmbedding):
 
 
 class ScriptedGenerator:
-    """Stands in for the LLM: answers from a {question substring: answer} script, records prompts."""
+    """Stands in for the LLM: answers from a {question substring: answer} script, records prompts.
 
-    def __init__(self, script: dict[str, str] | None = None, default: str = "INTROUVABLE") -> None:
+    An answer may come as (text, p): p is the probability its first step gives the refusal word
+    (by default 1 for a refusal, 0 otherwise), shown to the watch as a two-token distribution."""
+
+    REFUSAL_TOKEN = 1
+
+    def __init__(self, script: dict[str, str | tuple[str, float]] | None = None, default: str = "INTROUVABLE") -> None:
         self.script = script or {}
         self.default = default
         self.rewrite = ""  # the answer to a follow-up rewriting prompt
         self.prompts: list[list[dict]] = []
+        self.pieces_read = 0  # how many pieces the caller took: an early refusal stops reading
 
-    def stream(self, messages, max_tokens=160, stop=None):
+    def stream(self, messages, max_tokens=160, stop=None, watch=None):
         self.prompts.append(messages)
         last = messages[-1]["content"]
         question = re.search(r"Question : (.*)", last)
@@ -63,7 +69,16 @@ class ScriptedGenerator:
             answer = next((a for q, a in self.script.items() if q in question.group(1)), self.default)
         else:
             answer = self.rewrite
-        yield from re.findall(r"\S+\s*", answer)
+        text, refusal = answer if isinstance(answer, tuple) else (answer, float(answer.startswith("INTROUVABLE")))
+        if watch is not None:
+            with np.errstate(divide="ignore"):
+                watch(np.array([], dtype=np.intc), np.log(np.array([1 - refusal, refusal], dtype=np.single)))
+        for piece in re.findall(r"\S+\s*", text):
+            self.pieces_read += 1
+            yield piece
+
+    def first_tokens(self, words):
+        return [self.REFUSAL_TOKEN]
 
     def complete(self, messages, max_tokens=160, stop=None):
         return "".join(self.stream(messages, max_tokens, stop))
@@ -75,6 +90,7 @@ def make_assistant(tmp_path):
 
     def make(script: dict[str, str] | None = None, index_dir: Path | None = None, **settings) -> Assistant:
         settings.setdefault("min_relevance", 0.2)  # hashing vectors are less similar than e5 ones
+        settings.setdefault("min_sentence_relevance", 0.2)
         config = Settings(index_dir=index_dir or tmp_path / "index", **settings)
         return Assistant(config, embed_model=HashEmbedding(), generator=ScriptedGenerator(script))
 

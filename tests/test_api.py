@@ -104,3 +104,38 @@ def test_ingest_reports_rejected_files_and_keeps_the_rest(make_assistant, tmp_pa
 def test_removing_an_unknown_article_says_how_to_list_them(assistant):
     with pytest.raises(InputError, match="assistant info"):
         assistant.remove("nope")
+
+
+def test_a_refusal_that_lost_narrowly_still_refuses_and_stops_reading(make_assistant):
+    script = {"Quand": ("Mardi [1].", 0.4), "Où Milley": ("Dans le sud-est de la Pologne [1].", 0.05)}
+    assistant = make_assistant(script, chunk_chars=200, overlap_chars=0, refusal_threshold=0.3)
+    assistant.ingest_articles([MILLEY])
+
+    unsure = assistant.ask("Quand Milley a-t-il vu Zaluzhny ?")
+    assert unsure.refused and unsure.citations == [] and unsure.refusal_probability == pytest.approx(0.4)
+    assert assistant.generator.pieces_read == 1, "nothing after the first piece is generated"
+
+    sure = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
+    assert not sure.refused and "Pologne" in sure.text
+    assert sure.refusal_probability == pytest.approx(0.05) and sure.to_dict()["refusal_probability"] == 0.05
+
+
+def test_the_models_own_choice_decides_when_the_threshold_is_off(make_assistant):
+    assistant = make_assistant({"Quand": ("Mardi [1].", 0.4)}, chunk_chars=200, overlap_chars=0, refusal_threshold=1.0)
+    assistant.ingest_articles([MILLEY])
+    answer = assistant.ask("Quand Milley a-t-il vu Zaluzhny ?")
+    assert not answer.refused and answer.text.startswith("Mardi")
+
+
+def test_passages_on_the_topic_without_a_sentence_that_answers_are_refused_before_generation(make_assistant):
+    scattered = Article(id="scattered", title="t", text="Milley est arrivé mardi. Il a ensuite rejoint la Pologne.")
+    question = "Quand Milley est-il arrivé en Pologne ?"  # its words are in the passage, never in one sentence
+    strict = make_assistant({"Quand": "Mardi [1]."}, min_relevance=0.6, min_sentence_relevance=0.65)
+    strict.ingest_articles([scattered])
+    answer = strict.ask(question)
+    assert answer.refused and answer.passages and strict.generator.prompts == []
+    passage_cosine, sentence_cosine = strict.relevance(question)
+    assert passage_cosine > 0.65 > sentence_cosine
+
+    lenient = make_assistant({"Quand": "Mardi [1]."}, index_dir=strict.settings.index_dir, min_relevance=0.6, min_sentence_relevance=0.5)
+    assert not lenient.ask(question).refused

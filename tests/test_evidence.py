@@ -22,7 +22,7 @@ def shared_words(question: str, sentences: list[str]) -> list[float]:
 
 
 def select(question: str, passages: list[Passage], max_chars: int):
-    return select_with(question, passages, max_chars, shared_words)
+    return select_with(question, passages, max_chars, shared_words).excerpts
 
 
 def test_the_sentence_closest_to_the_question_is_chosen():
@@ -68,3 +68,10 @@ def test_a_zero_budget_shows_the_whole_passages():
 
 def test_no_passages_no_excerpts():
     assert select(QUESTION, [], 600) == []
+
+
+def test_the_best_sentences_relevance_is_measured_whatever_the_budget():
+    for budget in (0, 10, 10_000):
+        # « Milley … a rencontré Zaluzhny » holds 3 of the question's words: the best sentence
+        assert select_with(QUESTION, [passage(KREMLIN), passage(MEETING)], budget, shared_words).best_relevance == 3.0
+    assert select_with(QUESTION, [], 600, shared_words).best_relevance == 0.0

@@ -16,6 +16,7 @@ from assistant.evaluation import (
     normalize,
     percentile,
     recall_at,
+    refusal_threshold_table,
     select,
     short_answer,
     summarize,
@@ -133,6 +134,23 @@ def test_summary_counts_refusals_on_each_kind_of_question():
     assert metrics["citation_precision"] == pytest.approx(2 / 3)  # probes' citations are not judged
     assert metrics["ttft_p50_s"] == 1.0
     assert metrics["recall@1"] == 1.0
+
+
+def test_threshold_table_counts_unsure_answers_as_refusals():
+    outcomes = [
+        _outcome(True, False, "Dans une cave [1].", cited=(1, 1)),
+        _outcome(True, False, "Au grenier [1].", cited=(0, 1)),
+        _outcome(False, False, "Au grenier [1].", cited=(0, 1)),
+        _outcome(False, True),
+    ]
+    for outcome, probability in zip(outcomes, (0.02, 0.25, 0.35, 0.9)):
+        outcome.refusal_probability = probability
+    table = refusal_threshold_table(outcomes, thresholds=(0.1, 0.3, 1.0))
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]] for line in table.splitlines()[2:]}
+    # threshold: refusal_rate, false_refusal_rate, contains, f1, citation_precision
+    assert rows["1.00"] == ["0.500", "0.000", "0.500", "0.500", "0.500"]
+    assert rows["0.30"] == ["1.000", "0.000", "0.500", "0.500", "0.500"]  # the probe's unsure answer is refused
+    assert rows["0.10"] == ["1.000", "0.500", "0.500", "0.500", "1.000"]  # and the wrong answer, citing a wrong passage
 
 
 def test_retrieval_only_summary_has_only_retrieval_keys():
