@@ -219,7 +219,8 @@ class Assistant:
         if not draft:
             yield finish("", True, refusal_probability=watch.probability)
             return
-        grounded = ground("".join(draft), standalone, passages, self.settings.min_support, self._similarity)
+        cross_lingual = code != language.detect(passages[0].text)  # an English answer about a French article
+        grounded = ground("".join(draft), standalone, passages, self.settings.min_support, self._similarity, cross_lingual=cross_lingual)
         yield finish(grounded.text, grounded.refused, grounded.citations, watch.probability)
 
     @property

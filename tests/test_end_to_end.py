@@ -42,6 +42,15 @@ def test_english_question_gets_an_english_answer_citing_the_french_passage(real_
     assert "11 heures" in answer.citations[0].passage.text
 
 
+def test_english_answer_without_a_shared_word_is_checked_by_meaning(real_assistant):
+    # « south-east of Poland » shares no word with « sud-est de la Pologne »: only the
+    # cross-lingual check on windows of the passage can back it.
+    answer = real_assistant.ask("Where did Milley meet Zaluzhny?")
+    assert not answer.refused, answer.text
+    assert "Poland" in answer.text
+    assert "Pologne" in answer.citations[0].passage.text
+
+
 def test_follow_up_question_uses_the_conversation(real_assistant):
     first = real_assistant.chat("Où Milley a-t-il rencontré Zaluzhny ?", [])
     history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": first.text}]

@@ -83,3 +83,25 @@ def test_best_quote_is_the_shortest_span_with_the_most_shared_words():
     start, end = best_quote("à 11 heures du matin", passage(POLAND))
     quote = POLAND[start:end]
     assert "11 heures du matin" in quote and len(quote) < len(POLAND) // 2
+
+
+ENGLISH_TO_FRENCH = {"in": "dans", "the": "le", "south-east": "sud-est", "of": "de", "poland": "pologne", "at": "à", "kyiv": "kyiv"}
+
+
+def translated_overlap(sentence: str, texts: list[str]) -> list[float]:
+    """A stand-in for cross-lingual embeddings: the Jaccard overlap of the sentence, word for word
+    translated, with each text; like a cosine, a long text dilutes a short match."""
+    words = {ENGLISH_TO_FRENCH.get(w, w) for w in sentence.lower().rstrip(".").split()}
+    return [len(words & set(t.lower().rstrip(".").split())) / len(words | set(t.lower().rstrip(".").split())) for t in texts]
+
+
+def test_an_answer_in_another_language_is_checked_against_windows_of_the_passage():
+    text = "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre."
+    passage = Passage(article_id="a", title="t", text=text, start=0, end=len(text), score=1.0)
+    args = ("In the south-east of Poland [1].", "Where did Milley meet Zaluzhny?", [passage])
+    # the phrase is drowned in its whole sentence (0.26), but matches its window (0.63)
+    assert ground(*args, similarity=translated_overlap, min_similarity=0.6).refused
+    grounded = ground(*args, similarity=translated_overlap, min_similarity=0.6, cross_lingual=True)
+    assert not grounded.refused and grounded.citations[0].n == 1
+    wrong = ground("In Kyiv [1].", *args[1:], similarity=translated_overlap, min_similarity=0.6, cross_lingual=True)
+    assert wrong.refused
