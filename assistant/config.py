@@ -51,7 +51,8 @@ class Settings:
     # not answer it; refused before generation (calibrated on the dev split, README).
     min_sentence_relevance: float = 0.82
     # Refuse when the model's first step gives its refusal word at least this probability, even
-    # if another word won narrowly (calibrated on the dev split, README). 1.0: only its own choice.
+    # if another word won narrowly. Off (1.0: only its own choice): on the dev split every lower
+    # threshold refused about as many answerable questions as probes with the 1.5B model (README).
     refusal_threshold: float = 1.0
     min_support: float = 0.5  # share of an answer's content words its cited passages must hold
     max_answer_tokens: int = 80  # one short sentence and its markers; bounds a runaway answer to ~6 s

@@ -385,9 +385,9 @@ THRESHOLD_KEYS = ("refusal_rate", "false_refusal_rate", "contains", "f1", "citat
 
 def refusal_threshold_table(outcomes: list[Outcome], thresholds: Sequence[float] = REFUSAL_THRESHOLDS) -> str:
     """What each `refusal_threshold` would have given on this run: a question whose first-step
-    refusal probability reaches the threshold is counted refused. Exact for thresholds at or above
-    the run's own (the answers below them are the ones the run wrote), so calibrate from a run with
-    the threshold off (1.0)."""
+    refusal probability reaches the threshold is counted refused. Exact for thresholds at or below
+    the run's own (above it, the run never wrote the answers it refused), so calibrate from a run
+    with the threshold off (1.0)."""
     header = "| refusal_threshold | " + " | ".join(THRESHOLD_KEYS) + " |"
     rows = [header, "| ---: |" + " ---: |" * len(THRESHOLD_KEYS)]
     for threshold in thresholds:
