@@ -289,6 +289,7 @@ class Assistant:
         """Apply a change in memory, persist it atomically, then serve queries from it."""
         try:
             mutate()
+            self._store.refit()
             self._store.save(self.settings.index_dir)
         except BaseException:
             # Memory may hold half of the change; the disk holds the previous index whole.

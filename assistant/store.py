@@ -21,8 +21,9 @@ import numpy as np
 from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.faiss import FaissMapVectorStore
+from llama_index.vector_stores.faiss import FaissMapVectorStore, FaissVectorStore
 
+from . import vectors
 from .errors import IndexStoreError
 from .types import Article, Chunk
 
@@ -34,8 +35,22 @@ KEPT_VERSIONS = 2  # the live one and the one before, for readers still opening 
 
 
 class FaissIdMapStore(FaissMapVectorStore):
-    """FaissMapVectorStore numbers new vectors by `ntotal`, which hands out an id still in use
-    once anything was deleted; this numbers them past the largest id, in one FAISS call."""
+    """FaissMapVectorStore over either layout of `vectors`, exact or inverted lists.
+
+    Two changes: the parent accepts id-map indexes only, where IVF lists hold the chunk ids
+    themselves; and it numbers new vectors by `ntotal`, which hands out an id still in use
+    once anything was deleted, where this numbers them past the largest id, in one FAISS call."""
+
+    def __init__(self, faiss_index) -> None:
+        FaissVectorStore.__init__(self, faiss_index=faiss_index)
+        self._node_id_to_faiss_id_map = {}
+        self._faiss_id_to_node_id_map = {}
+
+    def refit(self) -> None:
+        """Switch to the layout that suits the number of vectors (see `vectors.refit`)."""
+        rebuilt = vectors.refit(self._faiss_index)
+        if rebuilt is not None:
+            self._faiss_index = rebuilt
 
     def add(self, nodes, **add_kwargs) -> list[str]:
         if not nodes:
@@ -68,10 +83,8 @@ class ArticleIndex:
 
     @classmethod
     def empty(cls, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> ArticleIndex:
-        import faiss
-
         dimension = len(embed_model.get_query_embedding("dimension"))
-        vector_store = FaissIdMapStore(faiss_index=faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
+        vector_store = FaissIdMapStore(faiss_index=vectors.exact(dimension))
         storage = StorageContext.from_defaults(vector_store=vector_store)
         index = VectorStoreIndex(nodes=[], storage_context=storage, embed_model=embed_model)
         manifest = {"format": FORMAT_VERSION, **identity, "dimension": dimension, "chunking": chunking, "versions": _versions()}
@@ -120,6 +133,11 @@ class ArticleIndex:
     def remove(self, article_id: str) -> None:
         record = self.articles.pop(article_id)
         self.index.delete_nodes(record["node_ids"], delete_from_docstore=True)
+
+    def refit(self) -> None:
+        """Lay the vectors out for their number: exact search up to 50,000 chunks, inverted
+        lists past that (rebuilt as the index grows); call once after a batch of changes."""
+        self.index.vector_store.refit()
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -104,3 +104,27 @@ def test_missing_or_damaged_index_gives_a_clear_error(tmp_path):
     (tmp_path / "CURRENT").write_text("v-gone")
     with pytest.raises(IndexStoreError, match="missing"):
         ArticleIndex.load(tmp_path, HashEmbedding(), {})
+
+
+def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_removes(make_assistant, monkeypatch):
+    from assistant import vectors
+
+    monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 40)
+    words = "pont vélo fromage train port forêt musée école marché stade".split()
+    articles = [Article(id=f"a{i}", title=f"N° {i}", text=f"Le {words[i % 10]} k{i} ouvre ses portes au quartier q{i // 10}.") for i in range(60)]
+    assistant = make_assistant()
+    assistant.ingest_articles(articles)
+
+    def dense(a, question):
+        layout = a._store.index.vector_store._faiss_index
+        return vectors.is_approximate(layout), [hit.node.metadata["article_id"] for hit in a._store.index.as_retriever(similarity_top_k=1).retrieve(question)]
+
+    assert dense(assistant, "k17 q1") == (True, ["a17"])
+    assistant.ingest_articles([Article(id="a17", title="N° 17", text="La bibliothèque k17 ferme ses portes.")])
+    assistant.remove("a5")
+    reopened = make_assistant()
+    assert dense(reopened, "bibliothèque k17") == (True, ["a17"])
+    assert "a5" not in [p.article_id for p in reopened.retrieve("stade k5 q0", 5)]
+    for i in range(6, 46):
+        reopened.remove(f"a{i}")
+    assert dense(reopened, "k50 q5") == (False, ["a50"]), "under half the threshold: exact again"
