@@ -142,6 +142,7 @@ class Assistant:
             "chunks": self._store.chunk_count,
             "embed_model": self._identity["embed_model"],
             "dimension": self._store.manifest["dimension"],
+            "vector_search": self._store.layout,
             "llm": self.settings.llm,
             "chunking": self._store.manifest["chunking"],
             "bytes_on_disk": size,

@@ -145,6 +145,10 @@ class ArticleIndex:
         return list(self.index.docstore.docs.values())
 
     @property
+    def layout(self) -> str:
+        return vectors.describe(self.index.vector_store._faiss_index)
+
+    @property
     def chunk_count(self) -> int:
         return sum(len(a["node_ids"]) for a in self.articles.values())
 

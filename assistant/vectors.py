@@ -32,6 +32,13 @@ def is_approximate(index) -> bool:
     return isinstance(index, faiss.IndexIVF)
 
 
+def describe(index) -> str:
+    """The layout in a few words, for `assistant info`."""
+    if is_approximate(index):
+        return f"IVF-Flat, {index.nlist} lists, {index.nprobe} probed"
+    return "exact (flat inner product)"
+
+
 def refit(index):
     """The index to use from now on for what `index` holds: a rebuilt one when its size calls
     for the other layout (or for four times the lists it was trained with), else None.

@@ -116,10 +116,10 @@ def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_remov
     assistant.ingest_articles(articles)
 
     def dense(a, question):
-        layout = a._store.index.vector_store._faiss_index
-        return vectors.is_approximate(layout), [hit.node.metadata["article_id"] for hit in a._store.index.as_retriever(similarity_top_k=1).retrieve(question)]
+        return a._store.layout.startswith("IVF"), [hit.node.metadata["article_id"] for hit in a._store.index.as_retriever(similarity_top_k=1).retrieve(question)]
 
     assert dense(assistant, "k17 q1") == (True, ["a17"])
+    assert assistant.info()["vector_search"].startswith("IVF-Flat, 16 lists")
     assistant.ingest_articles([Article(id="a17", title="N° 17", text="La bibliothèque k17 ferme ses portes.")])
     assistant.remove("a5")
     reopened = make_assistant()
