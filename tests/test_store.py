@@ -116,7 +116,8 @@ def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_remov
     assistant.ingest_articles(articles)
 
     def dense(a, question):
-        return a._store.layout.startswith("IVF"), [hit.node.metadata["article_id"] for hit in a._store.index.as_retriever(similarity_top_k=1).retrieve(question)]
+        hits = a._store.index.as_retriever(similarity_top_k=1).retrieve(question)
+        return a._store.layout.startswith("IVF"), [hit.node.metadata["article_id"] for hit in hits]
 
     assert dense(assistant, "k17 q1") == (True, ["a17"])
     assert assistant.info()["vector_search"].startswith("IVF-Flat, 16 lists")
