@@ -5,7 +5,7 @@
 """
 
 from .errors import AssistantError, IndexStoreError, InputError, MissingDependencyError, ModelError
-from .types import Answer, Article, Citation, IngestReport, Passage
+from .types import Answer, Article, Citation, IngestReport, Passage, Reading
 
 __all__ = [
     "Answer",
@@ -19,6 +19,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelError",
     "Passage",
+    "Reading",
 ]
 
 

@@ -23,7 +23,7 @@ from .ingest import chunk_text
 from .ingest.loaders import find_files, load_file
 from .retrieval import Retriever
 from .store import ArticleIndex, live_version, make_nodes
-from .types import Answer, Article, IngestReport, Passage
+from .types import Answer, Article, IngestReport, Passage, Reading
 
 History = list[dict] | list[tuple[str, str]] | None
 
@@ -173,11 +173,13 @@ class Assistant:
         into a standalone question from the history of (user, assistant) turns."""
         return _last(self.stream(message, history))
 
-    def stream(self, question: str, history: History = None) -> Iterator[str | Answer]:
-        """Yield the answer's text as the model writes it, then the final, checked `Answer`.
+    def stream(self, question: str, history: History = None) -> Iterator[Reading | str | Answer]:
+        """Yield `Reading` (the passages the model is given) when it is asked, the answer's text
+        as the model writes it, then the final, checked `Answer`.
 
         The streamed text is the model's draft; the final Answer may differ (unsupported
-        sentences dropped, citations fixed, or a refusal)."""
+        sentences dropped, citations fixed, or a refusal). A question refused before generation
+        yields its Answer alone."""
         started = time.perf_counter()
         question = self._check_question(question)
         timings: dict[str, float] = {}
@@ -206,6 +208,7 @@ class Assistant:
         if found.best_relevance < self.settings.min_sentence_relevance:
             yield finish("", True)  # the topic is there, but no sentence comes close to the question
             return
+        yield Reading(passages)
         draft = []
         t = time.perf_counter()
         watch = FirstStep(self._refusal_tokens())
@@ -320,7 +323,7 @@ def _turns(history: History) -> list[tuple[str, str]]:
     return turns
 
 
-def _last(events: Iterator[str | Answer]) -> Answer:
+def _last(events: Iterator[Reading | str | Answer]) -> Answer:
     answer = None
     for event in events:
         answer = event

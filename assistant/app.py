@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AssistantError, InputError, MissingDependencyError
-from .types import Answer, Citation, IngestReport, Passage
+from .types import Answer, Citation, IngestReport, Passage, Reading
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -39,7 +39,7 @@ INDEX_QUEUE = "index"  # ingests and removals: one writer at a time, beside the 
 CSS = """
 .qa { line-height: 1.5; }
 .qa-draft { opacity: .75; }
-.qa-note, .qa-waiting { font-size: .85em; opacity: .7; }
+.qa-note, .qa-waiting, .qa-reading { font-size: .85em; opacity: .7; }
 .qa-refusal { font-style: italic; }
 .qa-error { color: #b91c1c; }
 .qa-sources { margin-top: .6em; padding-top: .4em; border-top: 1px solid rgba(128,128,128,.35); font-size: .9em; }
@@ -182,6 +182,16 @@ def render_waiting() -> str:
     return '<div class="qa qa-waiting">Waiting for the model (questions are answered one at a time)…</div>'
 
 
+def render_reading(passages: list[Passage], turn: int) -> str:
+    """What the page shows while the model reads: the passages it was given, before its answer."""
+    titles = ", ".join(dict.fromkeys(f"« {html.escape(p.title)} »" for p in passages))
+    items = "".join(f'<div class="qa-source" id="{_anchor(turn, "r", i)}">{_heading(p)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
+    return (
+        f'<div class="qa qa-reading">Reading {len(passages)} passages from {titles}…'
+        f'<details class="qa-sources"><summary class="qa-sources-head">The passages</summary>{items}</details></div>'
+    )
+
+
 def render_error(message: str) -> str:
     return f'<div class="qa qa-error">⚠ {_text(message)}</div>'
 
@@ -290,6 +300,9 @@ class Handlers:
                     history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": plain_answer(event)}]
                     yield showing(render_answer(event, turn)), history
                     return
+                if isinstance(event, Reading):
+                    yield showing(render_reading(event.passages, turn)), history
+                    continue
                 draft += event
                 yield showing(render_draft(draft)), history
         except AssistantError as error:

@@ -327,7 +327,7 @@ started, ttft, answer = time.perf_counter(), None, None
 for event in assistant.stream(reference):
     if isinstance(event, Answer):
         answer = event
-    elif ttft is None:
+    elif isinstance(event, str) and ttft is None:
         ttft = time.perf_counter() - started
 total = time.perf_counter() - started
 print(json.dumps({

@@ -102,7 +102,7 @@ def _ask(args) -> int:
     for event in assistant.stream(args.question):
         if isinstance(event, Answer):
             answer = event
-        elif sys.stderr.isatty():
+        elif isinstance(event, str) and sys.stderr.isatty():
             print(event, end="", flush=True, file=sys.stderr)  # the draft, as it is written
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)

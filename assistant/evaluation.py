@@ -358,7 +358,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     for event in assistant.stream(question.question):
         if isinstance(event, Answer):
             answer = event
-        elif outcome.ttft_s is None:
+        elif isinstance(event, str) and outcome.ttft_s is None:
             outcome.ttft_s = time.perf_counter() - started
     outcome.latency_s = time.perf_counter() - started
     outcome.refused = answer.refused

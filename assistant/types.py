@@ -86,6 +86,14 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """Streamed by `Assistant.stream` before the model writes: the passages it is given, so a
+    reader sees the sources while the model reads them (seconds, on a CPU)."""
+
+    passages: list[Passage]
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `Assistant.ask` returns: the text, whether it is a refusal, and its evidence."""
 

@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.errors import IndexStoreError, InputError
-from assistant.types import Answer, Article
+from assistant.types import Answer, Article, Reading
 
 MILLEY = Article(
     id="milley",
@@ -41,9 +41,10 @@ def test_answer_cites_the_passage_with_its_offsets(assistant):
     assert answer.to_dict()["citations"][0]["quote"] == citation.quote
 
 
-def test_stream_yields_the_draft_then_the_checked_answer(assistant):
+def test_stream_yields_the_passages_read_then_the_draft_then_the_checked_answer(assistant):
     events = list(assistant.stream("À quelle heure Milley est-il arrivé ?"))
-    assert all(isinstance(e, str) for e in events[:-1]) and len(events) > 2
+    assert isinstance(events[0], Reading) and events[0].passages == events[-1].passages
+    assert all(isinstance(e, str) for e in events[1:-1]) and len(events) > 3
     assert isinstance(events[-1], Answer) and "11 heures" in events[-1].text
     assert {"retrieve_s", "first_token_s", "generate_s", "total_s"} <= set(events[-1].timings)
 

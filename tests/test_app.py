@@ -21,7 +21,7 @@ from assistant.config import SAMPLE_ARTICLE
 from assistant.errors import IndexStoreError, InputError
 from assistant.ingest import chunk_text
 from assistant.ingest.loaders import find_files, load_file
-from assistant.types import Answer, Citation, IngestReport, Passage
+from assistant.types import Answer, Citation, IngestReport, Passage, Reading
 
 REFUSAL = "Je ne trouve pas la réponse dans les articles indexés."
 QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
@@ -91,6 +91,7 @@ class FakeAssistant:
             yield Answer(question, REFUSAL, True, [], passages, {"total_s": 0.01}, rewritten)
             return
         quote = cite(1, best, question).quote
+        yield Reading(passages)
         with self._model_lock:
             with self._count_lock:
                 self._running += 1
@@ -240,7 +241,9 @@ def test_chat_streams_then_shows_the_checked_answer(fake):
     _, chat, question, _ = handlers.start_turn(QUESTION, [])
     assert question == QUESTION and "Waiting" in chat[-1]["content"]
     steps = list(handlers.respond(question, chat, []))
-    assert "qa-draft" in steps[0][0][-1]["content"]
+    reading = steps[0][0][-1]["content"]
+    assert "qa-reading" in reading and "Reading 3 passages from « Milley" in reading, "the sources show before the model writes"
+    assert "qa-draft" in steps[1][0][-1]["content"]
     final, history = steps[-1]
     assert "qa-final" in final[-1]["content"] and "<mark>" in final[-1]["content"] and "Pologne" in final[-1]["content"]
     assert [m["role"] for m in history] == ["user", "assistant"] and "[1]" not in history[1]["content"]
@@ -267,7 +270,8 @@ def test_errors_become_messages_not_tracebacks(fake):
 
 def test_abandoned_answer_releases_the_model(fake):
     stream = web.Handlers(fake).respond(QUESTION, [{}, {}], [])
-    next(stream)
+    next(stream)  # the passages being read
+    next(stream)  # the first words: the model is held
     assert fake._model_lock.locked()
     stream.close()  # what a cancelled event (the clear button) does
     assert not fake._model_lock.locked()

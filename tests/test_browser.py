@@ -100,12 +100,20 @@ def browser():
 
 
 def _ask(page, question: str) -> dict:
-    """Ask in the page; wait for the streamed draft, then the checked answer. Returns the timings."""
+    """Ask in the page; wait for the passages being read, the streamed draft, then the checked
+    answer. Returns the timings."""
     finals = page.locator("#chat .qa-final").count()
     page.locator("#question textarea").fill(question)
     started = time.perf_counter()
     page.locator("#ask").click()
-    # The first token shows as a draft; a very fast answer may replace it before the poll sees it.
+    # The passages show while the model reads them, then the first token as a draft; a fast step
+    # may be replaced before the poll sees it, so each wait also accepts the later states.
+    page.wait_for_function(
+        "n => document.querySelector('#chat .qa-reading, #chat .qa-draft') || document.querySelectorAll('#chat .qa-final').length > n",
+        arg=finals,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    sources = time.perf_counter() - started
     page.wait_for_function(
         "n => document.querySelector('#chat .qa-draft') || document.querySelectorAll('#chat .qa-final').length > n", arg=finals, timeout=ANSWER_TIMEOUT_MS
     )
@@ -114,7 +122,12 @@ def _ask(page, question: str) -> dict:
     seen = time.perf_counter() - started
     # The answer's note ends with the server's own total: the difference is the page's overhead.
     server = re.search(r"([\d.]+) s$", page.locator("#chat .qa-final .qa-note").last.inner_text().strip())
-    return {"first_token_s": round(first, 2), "answer_s": round(seen, 2), "server_total_s": float(server.group(1)) if server else None}
+    return {
+        "sources_shown_s": round(sources, 2),
+        "first_token_s": round(first, 2),
+        "answer_s": round(seen, 2),
+        "server_total_s": float(server.group(1)) if server else None,
+    }
 
 
 def test_chat_in_the_browser(chat_server, browser, tmp_path):

@@ -61,7 +61,7 @@ def test_follow_up_question_uses_the_conversation(real_assistant):
 
 def test_tokens_stream_before_the_final_answer(real_assistant):
     events = list(real_assistant.stream("À quelle heure Milley est-il arrivé ?"))
-    assert len(events) > 2 and all(isinstance(e, str) for e in events[:-1])
+    assert len(events) > 3 and all(isinstance(e, str) for e in events[1:-1])
     assert events[-1].timings["first_token_s"] < events[-1].timings["total_s"]
 
 
