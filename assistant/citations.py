@@ -89,6 +89,23 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", ".") for n in _NUMBER.findall(text)}
 
 
+# What a passage may spell out where an answer writes digits (« deux ans » -> « 2 ans »). A bare
+# « un » is left out: as an article it is everywhere and would vouch for any invented 1.
+_NUMBER_WORDS = dict(
+    zip(
+        "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante cinquante soixante cent mille".split(),
+        "2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 30 40 50 60 100 1000".split(),
+    )
+)
+_SPELLED = re.compile(r"\b(un seul|une seule|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def stated_numbers(text: str) -> set[str]:
+    """The numbers a passage states, in digits or in words."""
+    spelled = {_NUMBER_WORDS.get(word.lower(), "1") for word in _SPELLED.findall(text)}
+    return numbers(text) | spelled
+
+
 def support(sentence: str, passage_text: str) -> float:
     """Share of the sentence's content words that the passage contains (0 to 1)."""
     words = content_words(sentence)
@@ -99,7 +116,7 @@ def support(sentence: str, passage_text: str) -> float:
 
 def unsupported_numbers(sentence: str, passage_text: str) -> set[str]:
     """Numbers in the sentence that the passage never states: the usual sign of an invented fact."""
-    return numbers(sentence) - numbers(passage_text)
+    return numbers(sentence) - stated_numbers(passage_text)
 
 
 def best_quote(sentence: str, passage: Passage) -> tuple[int, int]:

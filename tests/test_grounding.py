@@ -1,4 +1,4 @@
-from assistant.citations import best_quote, parse_answer, render, strip_markers
+from assistant.citations import best_quote, parse_answer, render, strip_markers, unsupported_numbers
 from assistant.grounding import ground
 from assistant.types import Passage
 
@@ -57,6 +57,14 @@ def test_marker_to_a_missing_passage_is_removed():
 def test_invented_number_is_refused():
     result = ground("Milley a 68 ans [1].", "Quel âge a Milley ?", PASSAGES)
     assert result.refused and result.citations == []
+
+
+def test_numbers_a_passage_spells_out_support_the_same_digits():
+    passage = "Le sprinteur n'a commis qu'un seul faux départ en deux ans de course."
+    assert unsupported_numbers("1 faux départ [1].", passage) == set()
+    assert unsupported_numbers("Depuis 2 ans [1].", passage) == set()
+    assert unsupported_numbers("Depuis 3 ans [1].", passage) == {"3"}
+    assert unsupported_numbers("1 départ [1].", "Il a pris un départ.") == {"1"}, "« un » alone is an article"
 
 
 def test_unsupported_sentence_is_dropped_and_supported_one_kept():
