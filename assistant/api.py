@@ -224,7 +224,15 @@ class Assistant:
             yield finish("", True, refusal_probability=watch.probability)
             return
         cross_lingual = code != language.detect(passages[0].text)  # an English answer about a French article
-        grounded = ground("".join(draft), standalone, passages, self.settings.min_support, self._similarity, cross_lingual=cross_lingual)
+        grounded = ground(
+            "".join(draft),
+            standalone,
+            passages,
+            self.settings.min_support,
+            self._similarity,
+            cross_lingual=cross_lingual,
+            min_topic_words=self.settings.min_topic_words,
+        )
         yield finish(grounded.text, grounded.refused, grounded.citations, watch.probability)
 
     @property

@@ -55,6 +55,9 @@ class Settings:
     # threshold refused about as many answerable questions as probes with the 1.5B model (README).
     refusal_threshold: float = 1.0
     min_support: float = 0.5  # share of an answer's content words its cited passages must hold
+    # Content words of the question that a cited sentence (with the one before it and the title)
+    # must hold: an answer quoted from a sentence about something else is refused (README). 0: off.
+    min_topic_words: int = 1
     max_answer_tokens: int = 80  # one short sentence and its markers; bounds a runaway answer to ~6 s
     context_window: int = 2048
     threads: int = field(default_factory=lambda: os.cpu_count() or 2)

@@ -2,8 +2,8 @@
 
 The small local models invent answers and cite loosely, so nothing they write is trusted as is:
 each sentence must be backed by a passage it cites (or, failing that, by one it could have
-cited), every number it states must appear in that passage, and an answer with no backed
-sentence becomes a refusal."""
+cited), every number it states must appear in that passage, the sentences it quotes must speak
+of what was asked, and an answer with no backed sentence becomes a refusal."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def ground(
     similarity: Similarity | None = None,
     min_similarity: float = 0.88,
     cross_lingual: bool = False,
+    min_topic_words: int = 1,
 ) -> Grounded:
     """Keep the sentences of `answer` that the passages support, each with checked citations.
 
@@ -53,7 +54,10 @@ def ground(
             the words do not match (an English answer quoting a French passage).
         min_similarity: cosine above which `similarity` counts as support.
         cross_lingual: the answer is in another language than the passages: `similarity` then
-            compares it with windows of a few words (see `_by_windows`).
+            compares it with windows of a few words (see `_by_windows`), and the topic check,
+            which compares words, is skipped.
+        min_topic_words: content words of the question that at least one cited sentence (with
+            the sentence before it and the article's title) must contain; 0 turns the check off.
     """
     if similarity is not None and cross_lingual:
         similarity = _by_windows(similarity)
@@ -72,7 +76,24 @@ def ground(
     for sentence in kept:
         for n in sentence.cited:
             found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text))
-    return Grounded(citations.render(kept), False, [found[n] for n in sorted(found)])
+    cited = [found[n] for n in sorted(found)]
+    if min_topic_words and not cross_lingual and not any(_on_topic(question, c, min_topic_words) for c in cited):
+        return Grounded("", True, [])
+    return Grounded(citations.render(kept), False, cited)
+
+
+def _on_topic(question: str, citation: Citation, min_words: int) -> bool:
+    """Whether the quoted sentence speaks of what was asked: it, the sentence before it (which
+    often names the subject a pronoun then stands for) or the title shares words with the
+    question. An answer taken from a sentence about something else answers another question:
+    on the PIAF dev split, this was so for half the probes the model answered, a tenth of its
+    wrong answers and 2 % of its right ones (README)."""
+    passage = citation.passage
+    at = citation.quote_start - passage.start
+    spans = citations.split_sentences(passage.text) or [(0, len(passage.text))]
+    here = next((i for i, (start, end) in enumerate(spans) if start <= at < end), 0)
+    context = passage.title + " " + passage.text[spans[max(0, here - 1)][0] : spans[here][1]]
+    return len(citations.content_words(question) & citations.content_words(context)) >= min_words
 
 
 def _new_words(sentence: str, question: str) -> set[str]:

@@ -72,6 +72,32 @@ def test_unsupported_sentence_is_dropped_and_supported_one_kept():
     assert result.text == "Dans le sud-est de la Pologne [1]."
 
 
+STADIUM = Passage(
+    article_id="b",
+    title="Le nouveau stade",
+    text="Le stade de Lyon a ouvert en 2016. Il compte 59 000 places. La ville a aussi rénové le musée des Confluences en 2023.",
+    start=0,
+    end=117,
+    score=1.0,
+    dense_score=0.9,
+)
+
+
+def test_an_answer_quoted_from_a_sentence_about_something_else_is_refused():
+    # A question the article does not answer, answered from a sentence on another subject.
+    question = "Quand la piscine olympique a-t-elle été construite ?"
+    assert ground("En 2023 [1].", question, [STADIUM]).refused
+    assert not ground("En 2023 [1].", question, [STADIUM], min_topic_words=0).refused, "0 turns the check off"
+    assert not ground("En 2023 [1].", "When was the swimming pool built?", [STADIUM], cross_lingual=True).refused
+
+
+def test_the_sentence_before_and_the_title_count_as_the_quotes_subject():
+    # « Il compte 59 000 places »: the subject is named in the sentence before.
+    assert not ground("59 000 places [1].", "Combien de spectateurs accueille le stade de Lyon ?", [STADIUM]).refused
+    assert not ground("En 2023 [1].", "Quand le nouveau musée a-t-il été rénové ?", [STADIUM]).refused
+    assert not ground("59 000 places [1].", "Quelle est la capacité de ce nouveau lieu ?", [STADIUM]).refused, "« nouveau » is in the title"
+
+
 def test_model_refusals_are_recognised_in_both_languages():
     for text in ("INTROUVABLE", "Les extraits ne mentionnent pas son âge.", "The passages do not mention it.", ""):
         assert ground(text, QUESTION, PASSAGES).refused
