@@ -86,8 +86,8 @@ def _on_topic(question: str, citation: Citation, min_words: int) -> bool:
     """Whether the quoted sentence speaks of what was asked: it, the sentence before it (which
     often names the subject a pronoun then stands for) or the title shares words with the
     question. An answer taken from a sentence about something else answers another question:
-    on the PIAF dev split, this was so for half the probes the model answered, a tenth of its
-    wrong answers and 2 % of its right ones (README)."""
+    on the PIAF dev split, this was so for 26 of the 48 probes the model answered, 31 of its
+    263 wrong answers and 6 of its 304 right ones (README)."""
     passage = citation.passage
     at = citation.quote_start - passage.start
     spans = citations.split_sentences(passage.text) or [(0, len(passage.text))]
