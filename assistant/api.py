@@ -194,19 +194,20 @@ class Assistant:
         code = language.detect(question)
         rewritten = standalone if standalone != question else None
 
-        def finish(text: str, refused: bool, cited=(), refusal_probability: float | None = None) -> Answer:
+        def finish(text: str, reason: str | None, cited=(), refusal_probability: float | None = None) -> Answer:
             timings["total_s"] = time.perf_counter() - started
+            refused = reason is not None
             shown = language.refusal(code) if refused else text
-            return Answer(question, shown, refused, list(cited), passages, timings, rewritten, refusal_probability)
+            return Answer(question, shown, refused, list(cited), passages, timings, rewritten, refusal_probability, reason)
 
         if not passages or max(p.dense_score for p in passages) < self.settings.min_relevance:
-            yield finish("", True)  # nothing in the articles is close to the question
+            yield finish("", "relevance")  # nothing in the articles is close to the question
             return
         t = time.perf_counter()
         found = evidence.select(standalone, passages, self.settings.evidence_chars, self._relevance)
         timings["evidence_s"] = time.perf_counter() - t
         if found.best_relevance < self.settings.min_sentence_relevance:
-            yield finish("", True)  # the topic is there, but no sentence comes close to the question
+            yield finish("", "sentence_relevance")  # the topic is there, but no sentence comes close to the question
             return
         yield Reading(passages)
         draft = []
@@ -221,7 +222,8 @@ class Assistant:
             yield piece
         timings["generate_s"] = time.perf_counter() - t
         if not draft:
-            yield finish("", True, refusal_probability=watch.probability)
+            unsure = (watch.probability or 0.0) >= self.settings.refusal_threshold
+            yield finish("", "threshold" if unsure else "model", refusal_probability=watch.probability)
             return
         cross_lingual = code != language.detect(passages[0].text)  # an English answer about a French article
         grounded = ground(
@@ -233,7 +235,7 @@ class Assistant:
             cross_lingual=cross_lingual,
             min_topic_words=self.settings.min_topic_words,
         )
-        yield finish(grounded.text, grounded.refused, grounded.citations, watch.probability)
+        yield finish(grounded.text, grounded.reason, grounded.citations, watch.probability)
 
     @property
     def generator(self) -> Generator:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AssistantError, InputError, MissingDependencyError
-from .types import Answer, Citation, IngestReport, Passage, Reading
+from .types import REFUSAL_REASONS, Answer, Citation, IngestReport, Passage, Reading
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -161,6 +161,8 @@ def render_answer(answer: Answer, turn: int) -> str:
         numbers = {c.n for c in answer.citations}
         body = f'<div class="qa-answer">{link_markers(answer.text, turn, numbers)}</div>{render_sources(answer.citations, turn)}'
     notes = []
+    if answer.refused and answer.refusal_reason in REFUSAL_REASONS:
+        notes.append(f"why: {REFUSAL_REASONS[answer.refusal_reason]}")
     if answer.standalone_question and _words(answer.standalone_question) != _words(answer.question):
         notes.append(f"understood as « {html.escape(answer.standalone_question)} »")
     if "total_s" in answer.timings:

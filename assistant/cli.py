@@ -92,7 +92,7 @@ def _ingest(args) -> int:
 
 
 def _ask(args) -> int:
-    from .types import Answer
+    from .types import REFUSAL_REASONS, Answer
 
     assistant = _assistant(args)
     if args.json:
@@ -110,6 +110,8 @@ def _ask(args) -> int:
     for c in answer.citations:
         print(f"\n[{c.n}] {c.title}" + (f" ({c.passage.date})" if c.passage.date else "") + (f" — {c.source}" if c.source else ""))
         print(f"    « {c.quote} »")
+    if answer.refused and answer.refusal_reason:
+        print(f"(why: {REFUSAL_REASONS[answer.refusal_reason]})")
     if answer.refused and answer.passages:
         print("\nClosest passages:")
         for p in answer.passages[:2]:
@@ -194,6 +196,9 @@ def _eval(args) -> int:
 
         print("\nRefusing before generation (the passage gate at its setting, and each sentence threshold):")
         print(evaluation.relevance_gate_table(report.outcomes, Settings.from_env().min_relevance, [0.0, 0.81, 0.815, 0.82, 0.825, 0.83, 0.835]))
+    if not args.retrieval_only:
+        print("\nWhich check refused what (in the order they run):")
+        print(evaluation.refusal_reasons_table(report.outcomes))
     if any(o.refusal_probability is not None for o in report.outcomes):
         print("\nRefusing when the model's first step gives its refusal word at least this probability:")
         print(evaluation.refusal_threshold_table(report.outcomes))

@@ -24,6 +24,7 @@ from pathlib import Path
 from .citations import strip_markers
 from .errors import InputError
 from .ingest.chunking import split_sentences
+from .types import REFUSAL_REASONS
 
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr")
 ANSWER_KEYS = ("em", "f1", "contains", "citation_precision", "refusal_rate", "false_refusal_rate", "latency_p50_s", "latency_p95_s", "ttft_p50_s")
@@ -158,6 +159,7 @@ class Outcome:
     latency_s: float | None = None
     ttft_s: float | None = None
     refusal_probability: float | None = None
+    refusal_reason: str | None = None
     relevance: tuple[float, float] | None = None  # best passage and best sentence cosines (retrieval-only runs)
     cited: list[dict] = field(default_factory=list)
     passages: list[str] = field(default_factory=list)
@@ -179,6 +181,7 @@ class Outcome:
             "latency_s": self.latency_s,
             "ttft_s": self.ttft_s,
             "refusal_probability": self.refusal_probability,
+            "refusal_reason": self.refusal_reason,
             "citations_with_answer": self.citations_with_answer,
             "relevance": self.relevance,
         }
@@ -363,6 +366,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     outcome.latency_s = time.perf_counter() - started
     outcome.refused = answer.refused
     outcome.refusal_probability = answer.refusal_probability
+    outcome.refusal_reason = answer.refusal_reason
     outcome.response = "" if answer.refused else answer.text
     outcome.short = short_answer(answer.text, answer.refused)
     outcome.citations = len(answer.citations)
@@ -407,6 +411,24 @@ def relevance_gate_table(outcomes: list[Outcome], min_relevance: float, threshol
         shares = [share(refused[o.question.id] for o in measured if o.question.answerable is kind) for kind in (True, False)]
         rows.append(f"| {threshold:.3f} | " + " | ".join("-" if x is None else f"{100 * x:.1f} %" for x in shares) + " |")
     return "\n".join(rows)
+
+
+def refusal_reasons_table(outcomes: list[Outcome]) -> str:
+    """Which check refused how many answerable questions and how many probes, in the order the
+    checks run, then what was answered: where a change of setting would act."""
+    answered = [o for o in outcomes if o.refused is not None]
+    totals = {kind: sum(o.question.answerable is kind for o in answered) for kind in (True, False)}
+    rows = ["| refused by | answerable questions | probes |", "| --- | ---: | ---: |"]
+    reasons = [r for r in REFUSAL_REASONS if any(o.refusal_reason == r for o in answered)]
+    for reason in [*reasons, None]:
+        label = reason or "(answered)"
+        counts = [sum(o.question.answerable is kind and o.refusal_reason == reason for o in answered) for kind in (True, False)]
+        rows.append(f"| {label} | " + " | ".join(_count(n, totals[kind]) for n, kind in zip(counts, (True, False))) + " |")
+    return "\n".join(rows)
+
+
+def _count(n: int, total: int) -> str:
+    return f"{n} ({100 * n / total:.1f} %)" if total else "-"
 
 
 def _refused_at(outcome: Outcome, threshold: float) -> Outcome:

@@ -31,6 +31,7 @@ class Grounded:
     text: str
     refused: bool
     citations: list[Citation]
+    reason: str | None = None  # why it was refused: a key of types.REFUSAL_REASONS
 
 
 def ground(
@@ -61,8 +62,10 @@ def ground(
     """
     if similarity is not None and cross_lingual:
         similarity = _by_windows(similarity)
-    if not answer.strip() or _REFUSAL.search(answer) or not answer_types.fits(question, citations.strip_markers(answer)):
-        return Grounded("", True, [])
+    if not answer.strip() or _REFUSAL.search(answer):
+        return Grounded("", True, [], "model")
+    if not answer_types.fits(question, citations.strip_markers(answer)):
+        return Grounded("", True, [], "answer_type")
     kept: list[Sentence] = []
     for sentence in citations.parse_answer(answer, len(passages)):
         backing = [n for n in sentence.cited if _supports(sentence.text, question, passages[n - 1], min_support, similarity, min_similarity)]
@@ -71,14 +74,14 @@ def ground(
         if backing:
             kept.append(Sentence(sentence.text, tuple(backing)))
     if not kept:
-        return Grounded("", True, [])
+        return Grounded("", True, [], "unsupported")
     found: dict[int, Citation] = {}
     for sentence in kept:
         for n in sentence.cited:
             found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text))
     cited = [found[n] for n in sorted(found)]
     if min_topic_words and not cross_lingual and not any(_on_topic(question, c, min_topic_words) for c in cited):
-        return Grounded("", True, [])
+        return Grounded("", True, [], "off_topic")
     return Grounded(citations.render(kept), False, cited)
 
 

@@ -93,6 +93,18 @@ class Reading:
     passages: list[Passage]
 
 
+# Why an answer is a refusal, by the check that decided it, in the order the checks run.
+REFUSAL_REASONS = {
+    "relevance": "no passage comes close to the question",
+    "sentence_relevance": "the passages are on its topic, but no sentence of them comes close to the question",
+    "threshold": "the model leaned towards « not in the passages »",
+    "model": "the model found no answer in the passages",
+    "answer_type": "the model's answer was not of the kind asked (an age, a time, a quantity)",
+    "unsupported": "the model's answer was not backed by the passage it cited",
+    "off_topic": "the sentences the model quoted speak of something else",
+}
+
+
 @dataclass(frozen=True)
 class Answer:
     """What `Assistant.ask` returns: the text, whether it is a refusal, and its evidence."""
@@ -107,6 +119,7 @@ class Answer:
     # The share the model gave, at its first step, to writing its refusal word: how close it came
     # to saying the articles do not tell (None when it was not asked).
     refusal_probability: float | None = None
+    refusal_reason: str | None = None  # a key of REFUSAL_REASONS when refused
 
     def to_dict(self) -> dict:
         return {
@@ -116,6 +129,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "refusal_probability": None if self.refusal_probability is None else round(self.refusal_probability, 4),
+            "refusal_reason": self.refusal_reason,
         }
 
 

@@ -51,7 +51,7 @@ def test_stream_yields_the_passages_read_then_the_draft_then_the_checked_answer(
 
 def test_invented_fact_becomes_a_refusal_in_the_question_language(assistant):
     answer = assistant.ask("Quel âge a Milley ?")
-    assert answer.refused and answer.citations == []
+    assert answer.refused and answer.citations == [] and answer.refusal_reason in ("answer_type", "unsupported")
     assert answer.text == "Je ne trouve pas la réponse dans les articles indexés."
     assert answer.passages, "the closest passages are still offered to the reader"
 
@@ -61,7 +61,7 @@ def test_unrelated_question_is_refused_without_calling_the_model(make_assistant)
     assistant.ingest_articles([MILLEY])
     answer = assistant.ask("Who won the 2022 football World Cup?")
     assert answer.refused and answer.text == "I cannot find the answer in the indexed articles."
-    assert assistant.generator.prompts == []
+    assert assistant.generator.prompts == [] and answer.refusal_reason == "relevance"
 
 
 def test_prompt_holds_numbered_passages_the_question_and_its_language(assistant):
@@ -135,8 +135,9 @@ def test_passages_on_the_topic_without_a_sentence_that_answers_are_refused_befor
     strict.ingest_articles([scattered])
     answer = strict.ask(question)
     assert answer.refused and answer.passages and strict.generator.prompts == []
+    assert answer.refusal_reason == "sentence_relevance" and answer.to_dict()["refusal_reason"] == "sentence_relevance"
     passage_cosine, sentence_cosine = strict.relevance(question)
     assert passage_cosine > 0.65 > sentence_cosine
 
     lenient = make_assistant({"Quand": "Mardi [1]."}, index_dir=strict.settings.index_dir, min_relevance=0.6, min_sentence_relevance=0.5)
-    assert not lenient.ask(question).refused
+    assert lenient.ask(question).refusal_reason is None

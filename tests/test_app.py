@@ -187,8 +187,9 @@ def test_http_links_only():
 
 def test_refusal_offers_the_closest_passages():
     ps = [passage("Premier passage."), passage("Second passage.")]
-    html = web.render_answer(Answer("q", REFUSAL, True, [], ps), turn=2)
+    html = web.render_answer(Answer("q", REFUSAL, True, [], ps, refusal_reason="off_topic"), turn=2)
     assert REFUSAL in html and "qa-refusal" in html and "Closest passages" in html
+    assert "why: the sentences the model quoted speak of something else" in html
     assert "Premier passage." in html and "Second passage." in html and "<mark>" not in html
 
 

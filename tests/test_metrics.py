@@ -16,6 +16,7 @@ from assistant.evaluation import (
     normalize,
     percentile,
     recall_at,
+    refusal_reasons_table,
     refusal_threshold_table,
     select,
     short_answer,
@@ -151,6 +152,18 @@ def test_threshold_table_counts_unsure_answers_as_refusals():
     assert rows["1.00"] == ["0.500", "0.000", "0.500", "0.500", "0.500"]
     assert rows["0.30"] == ["1.000", "0.000", "0.500", "0.500", "0.500"]  # the probe's unsure answer is refused
     assert rows["0.10"] == ["1.000", "0.500", "0.500", "0.500", "1.000"]  # and the wrong answer, citing a wrong passage
+
+
+def test_reasons_table_counts_each_check_on_each_kind_of_question():
+    outcomes = [_outcome(True, False, "Dans une cave [1].", cited=(1, 1)), _outcome(True, True), _outcome(False, True), _outcome(False, True)]
+    for outcome, reason in zip(outcomes, (None, "off_topic", "sentence_relevance", "off_topic")):
+        outcome.refusal_reason = reason
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in refusal_reasons_table(outcomes).splitlines()[2:]]
+    assert rows == [
+        ["sentence_relevance", "0 (0.0 %)", "1 (50.0 %)"],  # in the order the checks run
+        ["off_topic", "1 (50.0 %)", "1 (50.0 %)"],
+        ["(answered)", "1 (50.0 %)", "0 (0.0 %)"],
+    ]
 
 
 def test_retrieval_only_summary_has_only_retrieval_keys():
