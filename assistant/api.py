@@ -194,11 +194,11 @@ class Assistant:
         code = language.detect(question)
         rewritten = standalone if standalone != question else None
 
-        def finish(text: str, reason: str | None, cited=(), refusal_probability: float | None = None) -> Answer:
+        def finish(text: str, reason: str | None, cited=(), refusal_probability: float | None = None, draft: str | None = None) -> Answer:
             timings["total_s"] = time.perf_counter() - started
             refused = reason is not None
             shown = language.refusal(code) if refused else text
-            return Answer(question, shown, refused, list(cited), passages, timings, rewritten, refusal_probability, reason)
+            return Answer(question, shown, refused, list(cited), passages, timings, rewritten, refusal_probability, reason, draft)
 
         if not passages or max(p.dense_score for p in passages) < self.settings.min_relevance:
             yield finish("", "relevance")  # nothing in the articles is close to the question
@@ -223,11 +223,12 @@ class Assistant:
         timings["generate_s"] = time.perf_counter() - t
         if not draft:
             unsure = (watch.probability or 0.0) >= self.settings.refusal_threshold
-            yield finish("", "threshold" if unsure else "model", refusal_probability=watch.probability)
+            yield finish("", "threshold" if unsure else "model", refusal_probability=watch.probability, draft="")
             return
         cross_lingual = code != language.detect(passages[0].text)  # an English answer about a French article
+        written = "".join(draft)
         grounded = ground(
-            "".join(draft),
+            written,
             standalone,
             passages,
             self.settings.min_support,
@@ -235,7 +236,7 @@ class Assistant:
             cross_lingual=cross_lingual,
             min_topic_words=self.settings.min_topic_words,
         )
-        yield finish(grounded.text, grounded.reason, grounded.citations, watch.probability)
+        yield finish(grounded.text, grounded.reason, grounded.citations, watch.probability, written)
 
     @property
     def generator(self) -> Generator:

@@ -160,6 +160,7 @@ class Outcome:
     ttft_s: float | None = None
     refusal_probability: float | None = None
     refusal_reason: str | None = None
+    draft: str | None = None  # the model's text before the checks
     relevance: tuple[float, float] | None = None  # best passage and best sentence cosines (retrieval-only runs)
     cited: list[dict] = field(default_factory=list)
     passages: list[str] = field(default_factory=list)
@@ -182,6 +183,7 @@ class Outcome:
             "ttft_s": self.ttft_s,
             "refusal_probability": self.refusal_probability,
             "refusal_reason": self.refusal_reason,
+            "draft": self.draft,
             "citations_with_answer": self.citations_with_answer,
             "relevance": self.relevance,
         }
@@ -367,6 +369,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     outcome.refused = answer.refused
     outcome.refusal_probability = answer.refusal_probability
     outcome.refusal_reason = answer.refusal_reason
+    outcome.draft = answer.draft
     outcome.response = "" if answer.refused else answer.text
     outcome.short = short_answer(answer.text, answer.refused)
     outcome.citations = len(answer.citations)
@@ -415,15 +418,21 @@ def relevance_gate_table(outcomes: list[Outcome], min_relevance: float, threshol
 
 def refusal_reasons_table(outcomes: list[Outcome]) -> str:
     """Which check refused how many answerable questions and how many probes, in the order the
-    checks run, then what was answered: where a change of setting would act."""
+    checks run, then what was answered: where a change of setting would act. For the checks
+    after generation, the answerable questions whose refused draft held a gold answer are what
+    the check cost."""
     answered = [o for o in outcomes if o.refused is not None]
     totals = {kind: sum(o.question.answerable is kind for o in answered) for kind in (True, False)}
-    rows = ["| refused by | answerable questions | probes |", "| --- | ---: | ---: |"]
+    rows = ["| refused by | answerable questions | of which the draft held a gold answer | probes |", "| --- | ---: | ---: | ---: |"]
     reasons = [r for r in REFUSAL_REASONS if any(o.refusal_reason == r for o in answered)]
     for reason in [*reasons, None]:
         label = reason or "(answered)"
-        counts = [sum(o.question.answerable is kind and o.refusal_reason == reason for o in answered) for kind in (True, False)]
-        rows.append(f"| {label} | " + " | ".join(_count(n, totals[kind]) for n, kind in zip(counts, (True, False))) + " |")
+        mine = [o for o in answered if o.refusal_reason == reason]
+        asked = [o for o in mine if o.question.answerable]
+        held = sum(bool(o.draft) and contains_answer(strip_markers(o.draft), o.question.answers) for o in asked)
+        probes = sum(not o.question.answerable for o in mine)
+        drafted = reason is not None and any(o.draft is not None for o in asked)
+        rows.append(f"| {label} | {_count(len(asked), totals[True])} | {held if drafted else '-'} | {_count(probes, totals[False])} |")
     return "\n".join(rows)
 
 

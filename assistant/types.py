@@ -120,6 +120,7 @@ class Answer:
     # to saying the articles do not tell (None when it was not asked).
     refusal_probability: float | None = None
     refusal_reason: str | None = None  # a key of REFUSAL_REASONS when refused
+    draft: str | None = None  # what the model wrote, before the checks (None when it was not asked)
 
     def to_dict(self) -> dict:
         return {

@@ -52,6 +52,7 @@ def test_stream_yields_the_passages_read_then_the_draft_then_the_checked_answer(
 def test_invented_fact_becomes_a_refusal_in_the_question_language(assistant):
     answer = assistant.ask("Quel âge a Milley ?")
     assert answer.refused and answer.citations == [] and answer.refusal_reason in ("answer_type", "unsupported")
+    assert answer.draft == "Milley a 68 ans [1].", "what the model wrote is kept for inspection"
     assert answer.text == "Je ne trouve pas la réponse dans les articles indexés."
     assert answer.passages, "the closest passages are still offered to the reader"
 
@@ -61,7 +62,7 @@ def test_unrelated_question_is_refused_without_calling_the_model(make_assistant)
     assistant.ingest_articles([MILLEY])
     answer = assistant.ask("Who won the 2022 football World Cup?")
     assert answer.refused and answer.text == "I cannot find the answer in the indexed articles."
-    assert assistant.generator.prompts == [] and answer.refusal_reason == "relevance"
+    assert assistant.generator.prompts == [] and answer.refusal_reason == "relevance" and answer.draft is None
 
 
 def test_prompt_holds_numbered_passages_the_question_and_its_language(assistant):

@@ -158,11 +158,12 @@ def test_reasons_table_counts_each_check_on_each_kind_of_question():
     outcomes = [_outcome(True, False, "Dans une cave [1].", cited=(1, 1)), _outcome(True, True), _outcome(False, True), _outcome(False, True)]
     for outcome, reason in zip(outcomes, (None, "off_topic", "sentence_relevance", "off_topic")):
         outcome.refusal_reason = reason
+    outcomes[1].draft = "Dans une cave [2]."  # a right answer the check threw away: its cost
     rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in refusal_reasons_table(outcomes).splitlines()[2:]]
     assert rows == [
-        ["sentence_relevance", "0 (0.0 %)", "1 (50.0 %)"],  # in the order the checks run
-        ["off_topic", "1 (50.0 %)", "1 (50.0 %)"],
-        ["(answered)", "1 (50.0 %)", "0 (0.0 %)"],
+        ["sentence_relevance", "0 (0.0 %)", "-", "1 (50.0 %)"],  # in the order the checks run
+        ["off_topic", "1 (50.0 %)", "1", "1 (50.0 %)"],
+        ["(answered)", "1 (50.0 %)", "-", "0 (0.0 %)"],
     ]
 
 
