@@ -134,11 +134,16 @@ def render_closest(passages: list[Passage], turn: int) -> str:
     """The passages retrieval found for a refused question, offered for the reader to judge."""
     if not passages:
         return ""
-    items = "".join(f'<div class="qa-source" id="{_anchor(turn, "p", i)}">{_heading(p)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
+    items = _passage_items(passages, turn, "p")
     return (
         f'<details class="qa-sources qa-closest"><summary class="qa-sources-head">Closest passages found ({len(passages)}): judge for yourself</summary>'
         f"{items}</details>"
     )
+
+
+def _passage_items(passages: list[Passage], turn: int, kind: str) -> str:
+    """Whole passages under their headings, each with an anchor unique to the turn."""
+    return "".join(f'<div class="qa-source" id="{_anchor(turn, kind, i)}">{_heading(p)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
 
 
 def link_markers(text: str, turn: int, numbers: set[int]) -> str:
@@ -187,7 +192,7 @@ def render_waiting() -> str:
 def render_reading(passages: list[Passage], turn: int) -> str:
     """What the page shows while the model reads: the passages it was given, before its answer."""
     titles = ", ".join(dict.fromkeys(f"« {html.escape(p.title)} »" for p in passages))
-    items = "".join(f'<div class="qa-source" id="{_anchor(turn, "r", i)}">{_heading(p)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
+    items = _passage_items(passages, turn, "r")
     return (
         f'<div class="qa qa-reading">Reading {len(passages)} passages from {titles}…'
         f'<details class="qa-sources"><summary class="qa-sources-head">The passages</summary>{items}</details></div>'
