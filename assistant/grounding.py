@@ -29,9 +29,12 @@ Similarity = Callable[[str, list[str]], list[float]]
 @dataclass(frozen=True)
 class Grounded:
     text: str
-    refused: bool
     citations: list[Citation]
     reason: str | None = None  # why it was refused: a key of types.REFUSAL_REASONS
+
+    @property
+    def refused(self) -> bool:
+        return self.reason is not None
 
 
 def ground(
@@ -63,9 +66,9 @@ def ground(
     if similarity is not None and cross_lingual:
         similarity = _by_windows(similarity)
     if not answer.strip() or _REFUSAL.search(answer):
-        return Grounded("", True, [], "model")
+        return Grounded("", [], "model")
     if not answer_types.fits(question, citations.strip_markers(answer)):
-        return Grounded("", True, [], "answer_type")
+        return Grounded("", [], "answer_type")
     kept: list[Sentence] = []
     for sentence in citations.parse_answer(answer, len(passages)):
         backing = [n for n in sentence.cited if _supports(sentence.text, question, passages[n - 1], min_support, similarity, min_similarity)]
@@ -74,15 +77,15 @@ def ground(
         if backing:
             kept.append(Sentence(sentence.text, tuple(backing)))
     if not kept:
-        return Grounded("", True, [], "unsupported")
+        return Grounded("", [], "unsupported")
     found: dict[int, Citation] = {}
     for sentence in kept:
         for n in sentence.cited:
             found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text))
     cited = [found[n] for n in sorted(found)]
     if min_topic_words and not cross_lingual and not any(_on_topic(question, c, min_topic_words) for c in cited):
-        return Grounded("", True, [], "off_topic")
-    return Grounded(citations.render(kept), False, cited)
+        return Grounded("", [], "off_topic")
+    return Grounded(citations.render(kept), cited)
 
 
 def _on_topic(question: str, citation: Citation, min_words: int) -> bool:
