@@ -146,7 +146,7 @@ class ArticleIndex:
 
     @property
     def layout(self) -> str:
-        return vectors.describe(self.index.vector_store._faiss_index)
+        return vectors.describe(self.index.vector_store.client)
 
     @property
     def chunk_count(self) -> int:
