@@ -164,6 +164,12 @@ class Assistant:
         found = evidence.select(question, passages, 0, self._relevance)
         return max(p.dense_score for p in passages), found.best_relevance
 
+    def excerpts(self, question: str) -> list[evidence.Excerpt]:
+        """What the model reads for `question`: the sentences chosen from the top passages,
+        numbered by passage (no generation, no relevance gate)."""
+        passages = self.retrieve(question)
+        return evidence.select(question, passages, self.settings.evidence_chars, self._relevance).excerpts if passages else []
+
     def ask(self, question: str) -> Answer:
         """Answer one question from the articles, with citations, or refuse."""
         return _last(self.stream(question))

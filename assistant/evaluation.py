@@ -26,7 +26,7 @@ from .errors import InputError
 from .ingest.chunking import split_sentences
 from .types import REFUSAL_REASONS
 
-RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr")
+RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "evidence_recall")
 ANSWER_KEYS = ("em", "f1", "contains", "citation_precision", "refusal_rate", "false_refusal_rate", "latency_p50_s", "latency_p95_s", "ttft_p50_s")
 KEYS = (*RETRIEVAL_KEYS, *ANSWER_KEYS, "questions")
 RETRIEVAL_DEPTH = 10  # recall@10 and MRR look this deep
@@ -162,6 +162,8 @@ class Outcome:
     refusal_reason: str | None = None
     draft: str | None = None  # the model's text before the checks
     relevance: tuple[float, float] | None = None  # best passage and best sentence cosines (retrieval-only runs)
+    # Whether the sentences the model reads hold a gold answer: no answer can be right without.
+    evidence_holds: bool | None = None
     cited: list[dict] = field(default_factory=list)
     passages: list[str] = field(default_factory=list)
 
@@ -186,6 +188,7 @@ class Outcome:
             "draft": self.draft,
             "citations_with_answer": self.citations_with_answer,
             "relevance": self.relevance,
+            "evidence_holds": self.evidence_holds,
         }
 
 
@@ -265,6 +268,9 @@ def summarize(outcomes: list[Outcome], retrieval_only: bool = False) -> dict:
         "recall@5": recall_at(judged, 5),
         "recall@10": recall_at(judged, 10),
         "mrr": mean_reciprocal_rank(judged),
+        # The ceiling of `contains`: the share of answerable questions whose evidence (what the
+        # model reads) holds a gold answer.
+        "evidence_recall": share(o.evidence_holds for o in outcomes if o.evidence_holds is not None),
     }
     if not retrieval_only:
         asked = [o for o in outcomes if o.refused is not None]
@@ -355,6 +361,9 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
             outcome.judged, outcome.rank = True, gold_rank(outcome.passages, question.context_id)
         elif question.answers:
             outcome.judged, outcome.rank = True, answer_rank([p.text for p in passages], question.answers)
+        if question.answers:
+            read = " ".join(excerpt.text for excerpt in assistant.excerpts(question.question))
+            outcome.evidence_holds = contains_answer(read, question.answers)
     if retrieval_only:
         outcome.relevance = assistant.relevance(question.question)
         return outcome

@@ -71,6 +71,15 @@ def test_prompt_holds_numbered_passages_the_question_and_its_language(assistant)
     assert "[1] " in prompt and "Question : Where did Milley meet Zaluzhny?" in prompt and "English" in prompt
 
 
+def test_excerpts_are_what_the_model_reads(assistant):
+    question = "À quelle heure Milley est-il arrivé ?"
+    excerpts = assistant.excerpts(question)
+    assistant.ask(question)
+    prompt = assistant.generator.prompts[-1][-1]["content"]
+    assert excerpts and all(f"[{n}] {text}" in prompt for n, text in excerpts)
+    assert any("11 heures" in text for _, text in excerpts)
+
+
 def test_follow_up_is_rewritten_with_the_history(assistant):
     assistant.generator.rewrite = "À quelle heure Milley est-il arrivé en Pologne ?"
     history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": "En Pologne [1]."}]

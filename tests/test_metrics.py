@@ -124,7 +124,7 @@ def test_summary_counts_refusals_on_each_kind_of_question():
     ]
     metrics = summarize(outcomes)
     assert list(metrics) == [
-        "recall@1", "recall@5", "recall@10", "mrr", "em", "f1", "contains", "citation_precision", "refusal_rate",
+        "recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "em", "f1", "contains", "citation_precision", "refusal_rate",
         "false_refusal_rate", "latency_p50_s", "latency_p95_s", "ttft_p50_s", "questions",
     ]  # fmt: skip
     assert metrics["questions"] == 6
@@ -169,7 +169,7 @@ def test_reasons_table_counts_each_check_on_each_kind_of_question():
 
 def test_retrieval_only_summary_has_only_retrieval_keys():
     metrics = summarize([_outcome(True, False)], retrieval_only=True)
-    assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr", "questions"}
+    assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "questions"}
 
 
 def test_select_limits_and_interleaves_probes():
@@ -226,3 +226,17 @@ def test_an_interrupted_run_reports_the_questions_done_and_removes_its_index(mon
     assert report.interrupted
     assert report.metrics["questions"] == 2 and report.metrics["recall@1"] == 1.0
     assert not folders[0].exists()
+
+
+def test_evidence_recall_counts_the_questions_whose_excerpts_hold_an_answer(make_assistant):
+    from assistant import evaluation
+    from assistant.types import Article
+
+    assistant = make_assistant(chunk_chars=200, overlap_chars=0, evidence_chars=60)
+    text = "Le chat dort dans une cave sombre. Le chien joue au jardin tous les matins. La pluie tombe sur Lyon."
+    assistant.ingest_articles([Article(id="a", title="Maison", text=text)])
+    found = Question("q1", "Où dort le chat ?", ("dans une cave",), "a")
+    missed = Question("q2", "Où dort le chat ?", ("au grenier",), "a")
+    outcomes = [evaluation._run_one(assistant, q, retrieval_only=True) for q in (found, missed)]
+    assert [o.evidence_holds for o in outcomes] == [True, False]
+    assert summarize(outcomes, retrieval_only=True)["evidence_recall"] == 0.5
