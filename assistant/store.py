@@ -23,7 +23,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.faiss import FaissMapVectorStore, FaissVectorStore
 
-from . import vectors
+from . import keywords, vectors
 from .errors import IndexStoreError
 from .types import Article, Chunk
 
@@ -74,10 +74,12 @@ def content_hash(article: Article, chunking: dict) -> str:
 class ArticleIndex:
     """Chunks of articles, searchable by vector, with the record of what was ingested."""
 
-    def __init__(self, index: VectorStoreIndex, manifest: dict, articles: dict[str, dict]) -> None:
+    def __init__(self, index: VectorStoreIndex, manifest: dict, articles: dict[str, dict], keyword_index=None) -> None:
         self.index = index
         self.manifest = manifest
         self.articles = articles  # article id -> {title, source, date, url, hash, chunks, node_ids}
+        # The BM25 retriever over the same chunks (see `keywords`); None when there are none.
+        self.keywords = keyword_index
 
     # -- creating and opening -------------------------------------------------------------
 
@@ -104,7 +106,10 @@ class ArticleIndex:
         vector_store = FaissIdMapStore.from_persist_dir(str(version))
         storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(version))
         index = load_index_from_storage(storage, embed_model=embed_model)
-        return cls(index, manifest, articles)
+        found = cls(index, manifest, articles, keywords.load(version))
+        if found.keywords is None:  # saved before the keyword index was
+            found.keywords = keywords.build(found.nodes())
+        return found
 
     # -- changing ---------------------------------------------------------------------------
 
@@ -135,9 +140,11 @@ class ArticleIndex:
         self.index.delete_nodes(record["node_ids"], delete_from_docstore=True)
 
     def refit(self) -> None:
-        """Lay the vectors out for their number: exact search up to 50,000 chunks, inverted
-        lists past that (rebuilt as the index grows); call once after a batch of changes."""
+        """Lay the vectors out for their number (exact search up to 50,000 chunks, inverted
+        lists past that, rebuilt as the index grows) and build the keyword index again (BM25
+        cannot add or remove a chunk); call once after a batch of changes."""
         self.index.vector_store.refit()
+        self.keywords = keywords.build(self.nodes())
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -165,6 +172,7 @@ class ArticleIndex:
             self.manifest["chunks"] = self.chunk_count
             _write_json(staging / MANIFEST, self.manifest)
             _write_json(staging / ARTICLES, self.articles)
+            keywords.save(self.keywords, staging)
             version = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
             staging.rename(version)
         except BaseException:

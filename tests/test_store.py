@@ -129,3 +129,33 @@ def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_remov
     for i in range(6, 46):
         reopened.remove(f"a{i}")
     assert dense(reopened, "k50 q5") == (False, ["a50"]), "under half the threshold: exact again"
+
+
+def test_the_keyword_index_is_saved_with_the_vectors_and_loaded_not_rebuilt(make_assistant, tmp_path, monkeypatch):
+    from assistant import keywords
+
+    make_assistant().ingest_articles([PONT, VELO, FROMAGE])
+    assert (live_version(tmp_path / "index") / keywords.FOLDER).is_dir()
+    monkeypatch.setattr(keywords, "build", lambda nodes: pytest.fail("opening an index rebuilt its keyword index"))
+    reopened = make_assistant()
+    # French stemming, kept through saving: « affinait » finds « affiné » (an English stemmer leaves it whole).
+    sparse = reopened._retriever._sparse.retrieve("affinait")
+    assert sparse[0].node.metadata["article_id"] == "fromage" and sparse[0].score > 0
+
+
+def test_an_index_saved_without_keywords_builds_them_on_opening(make_assistant, tmp_path):
+    import shutil
+
+    from assistant import keywords
+
+    make_assistant().ingest_articles([PONT, VELO])
+    shutil.rmtree(live_version(tmp_path / "index") / keywords.FOLDER)
+    assert make_assistant().retrieve("cyclables", 1)[0].article_id == "velo"
+
+
+def test_the_keyword_benchmark_builds_saves_loads_and_queries(tmp_path):
+    from assistant.bench import bench_keywords, keywords_table
+
+    [row] = bench_keywords((200,), tmp_path / "missing.jsonl", queries=3)  # the sample article's words
+    assert row["chunks"] == 200 and row["build_s"] > 0 and row["load_s"] > 0 and row["query_p50_ms"] > 0
+    assert "| 200 |" in keywords_table([row])
