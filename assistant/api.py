@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from .config import Settings
 from .embeddings import embedding_identity, load_embedding
 from .errors import IndexStoreError, InputError
 from .generation import FirstStep, Generator, load_generator, model_path
-from .grounding import ground
+from .grounding import Grounded, ground
 from .ingest import chunk_text
 from .ingest.loaders import find_files, load_file
 from .retrieval import Retriever
@@ -216,32 +217,13 @@ class Assistant:
             yield finish("", "sentence_relevance")  # the topic is there, but no sentence comes close to the question
             return
         yield Reading(passages)
-        draft = []
-        t = time.perf_counter()
         watch = FirstStep(self._refusal_tokens())
-        for piece in self._answer_tokens(standalone, found.excerpts, code, watch):
-            if not draft:
-                timings["first_token_s"] = time.perf_counter() - started
-                if (watch.probability or 0.0) >= self.settings.refusal_threshold:
-                    break  # the model leans to « not in the passages »: no need to hear the rest
-            draft.append(piece)
-            yield piece
-        timings["generate_s"] = time.perf_counter() - t
-        if not draft:
+        written = yield from self._draft(standalone, found.excerpts, code, watch, timings, started)
+        if not written:
             unsure = (watch.probability or 0.0) >= self.settings.refusal_threshold
             yield finish("", "threshold" if unsure else "model", refusal_probability=watch.probability, draft="")
             return
-        cross_lingual = code != language.detect(passages[0].text)  # an English answer about a French article
-        written = "".join(draft)
-        grounded = ground(
-            written,
-            standalone,
-            passages,
-            self.settings.min_support,
-            self._similarity,
-            cross_lingual=cross_lingual,
-            min_topic_words=self.settings.min_topic_words,
-        )
+        grounded = self._ground(written, standalone, passages, code)
         yield finish(grounded.text, grounded.reason, grounded.citations, watch.probability, written)
 
     @property
@@ -271,9 +253,34 @@ class Assistant:
             raise InputError(f"the question is {len(question)} characters long; keep it under {self.settings.max_question_chars}")
         return question
 
-    def _answer_tokens(self, question: str, excerpts: list[evidence.Excerpt], code: str, watch: FirstStep) -> Iterator[str]:
+    def _draft(
+        self, question: str, excerpts: list[evidence.Excerpt], code: str, watch: FirstStep, timings: dict, started: float
+    ) -> collections.abc.Generator[str, None, str]:
+        """Yield the model's answer as it writes it, and return the whole text ("" when it
+        refused, or when its first step leaned to a refusal past `refusal_threshold`)."""
         messages = prompts.answer_messages(format_context(excerpts), question, language.name(code))
-        yield from self.generator.stream(messages, self.settings.max_answer_tokens, watch=watch)
+        draft = []
+        t = time.perf_counter()
+        for piece in self.generator.stream(messages, self.settings.max_answer_tokens, watch=watch):
+            if not draft:
+                timings["first_token_s"] = time.perf_counter() - started
+                if (watch.probability or 0.0) >= self.settings.refusal_threshold:
+                    break  # the model leans to « not in the passages »: no need to hear the rest
+            draft.append(piece)
+            yield piece
+        timings["generate_s"] = time.perf_counter() - t
+        return "".join(draft)
+
+    def _ground(self, written: str, question: str, passages: list[Passage], code: str) -> Grounded:
+        return ground(
+            written,
+            question,
+            passages,
+            self.settings.min_support,
+            self._similarity,
+            cross_lingual=code != language.detect(passages[0].text),  # an English answer about a French article
+            min_topic_words=self.settings.min_topic_words,
+        )
 
     def _refusal_tokens(self) -> list[int]:
         if self._refusal_token_ids is None:
