@@ -1,8 +1,8 @@
 """The keyword (BM25) index of the chunks, with French stemming: built, saved and loaded.
 
-Building it tokenizes and stems every chunk: 2 s at 10,000 chunks and 17 s at 100,000 on two
+Building it tokenizes and stems every chunk: 1.4-2.3 s at 10,000 chunks and 17 s at 100,000 on two
 cores (`assistant bench`). So it is built once per change of the index and saved beside the
-vectors, and opening an index loads it (0.2 s and 1.3 s) instead of building it again."""
+vectors, and opening an index loads it (0.1 s and 1.0-1.6 s) instead of building it again."""
 
 from __future__ import annotations
 
