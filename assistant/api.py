@@ -159,17 +159,13 @@ class Assistant:
         """How close the articles come to `question`, as the two figures that refuse it before
         generation: the best passage's cosine (`min_relevance`) and the best cosine of one
         sentence of the top passages (`min_sentence_relevance`)."""
-        passages = self.retrieve(question)
-        if not passages:
-            return 0.0, 0.0
-        found = evidence.select(question, passages, 0, self._relevance)
-        return max(p.dense_score for p in passages), found.best_relevance
+        return relevance_of(*self.read(question))
 
-    def excerpts(self, question: str) -> list[evidence.Excerpt]:
-        """What the model reads for `question`: the sentences chosen from the top passages,
-        numbered by passage (no generation, no relevance gate)."""
+    def read(self, question: str) -> tuple[list[Passage], evidence.Evidence]:
+        """What the model is given for `question`, relevance gates aside: the top passages, and
+        the sentences chosen from them with their best cosine to the question (no generation)."""
         passages = self.retrieve(question)
-        return evidence.select(question, passages, self.settings.evidence_chars, self._relevance).excerpts if passages else []
+        return passages, evidence.select(question, passages, self.settings.evidence_chars, self._relevance)
 
     def ask(self, question: str) -> Answer:
         """Answer one question from the articles, with citations, or refuse."""
@@ -331,6 +327,12 @@ class Assistant:
         else:
             self._store = ArticleIndex.empty(self._embed, self._identity, self._chunking)
         self._retriever = Retriever(self._store, self.settings.candidates)
+
+
+def relevance_of(passages: list[Passage], found: evidence.Evidence) -> tuple[float, float]:
+    """The two figures the relevance gates compare with their thresholds: the best passage's
+    cosine to the question (`min_relevance`) and the best sentence's (`min_sentence_relevance`)."""
+    return max((p.dense_score for p in passages), default=0.0), found.best_relevance
 
 
 def _turns(history: History) -> list[tuple[str, str]]:

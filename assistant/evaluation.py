@@ -351,6 +351,7 @@ def evaluate(
 
 
 def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
+    from .api import relevance_of
     from .types import Answer
 
     outcome = Outcome(question)
@@ -361,11 +362,12 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
             outcome.judged, outcome.rank = True, gold_rank(outcome.passages, question.context_id)
         elif question.answers:
             outcome.judged, outcome.rank = True, answer_rank([p.text for p in passages], question.answers)
-        if question.answers:
-            read = " ".join(excerpt.text for excerpt in assistant.excerpts(question.question))
-            outcome.evidence_holds = contains_answer(read, question.answers)
+    if retrieval_only or question.answers:
+        passages, found = assistant.read(question.question)
+        if question.answerable and question.answers:
+            outcome.evidence_holds = contains_answer(" ".join(e.text for e in found.excerpts), question.answers)
     if retrieval_only:
-        outcome.relevance = assistant.relevance(question.question)
+        outcome.relevance = relevance_of(passages, found)
         return outcome
     started = time.perf_counter()
     answer = None

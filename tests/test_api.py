@@ -73,7 +73,8 @@ def test_prompt_holds_numbered_passages_the_question_and_its_language(assistant)
 
 def test_excerpts_are_what_the_model_reads(assistant):
     question = "À quelle heure Milley est-il arrivé ?"
-    excerpts = assistant.excerpts(question)
+    _, found = assistant.read(question)
+    excerpts = found.excerpts
     assistant.ask(question)
     prompt = assistant.generator.prompts[-1][-1]["content"]
     assert excerpts and all(f"[{n}] {text}" in prompt for n, text in excerpts)
