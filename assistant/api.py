@@ -50,6 +50,7 @@ class Assistant:
         self._embed = embed_model or load_embedding(settings)
         self._generator = generator
         self._refusal_token_ids: list[int] | None = None
+        self._last_relevance: tuple[str, dict[str, float]] = ("", {})  # see _relevance
         self._identity = embedding_identity(self._embed)
         self._chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self._write_lock = threading.Lock()
@@ -152,8 +153,12 @@ class Assistant:
     # -- questions ---------------------------------------------------------------------------
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        """The passages that best match `question`, best first (no generation)."""
-        return self._retriever.retrieve(self._check_question(question), k or self.settings.top_k)
+        """The passages that best match `question`, best first (no generation). The first
+        `top_k`, those the model reads, are reordered by their best sentence (`evidence.rerank`)."""
+        question, top = self._check_question(question), self.settings.top_k
+        passages = self._retriever.retrieve(question, max(k or top, top))
+        head = evidence.rerank(question, passages[:top], self._relevance, self.settings.sentence_rerank)
+        return (head + passages[top:])[: k or top]
 
     def relevance(self, question: str) -> tuple[float, float]:
         """How close the articles come to `question`, as the two figures that refuse it before
@@ -192,7 +197,7 @@ class Assistant:
         t = time.perf_counter()
         if not self._store.articles:
             raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
-        passages = self._retriever.retrieve(standalone, self.settings.top_k)
+        passages = self.retrieve(standalone)
         timings["retrieve_s"] = time.perf_counter() - t
         code = language.detect(question)
         rewritten = standalone if standalone != question else None
@@ -296,8 +301,16 @@ class Assistant:
         return self._cosines(self._embed.get_text_embedding(sentence), texts)
 
     def _relevance(self, question: str, sentences: list[str]) -> list[float]:
-        """Cosine of the question, embedded as a query, to each sentence of the passages."""
-        return self._cosines(self._embed.get_query_embedding(question), sentences)
+        """Cosine of the question, embedded as a query, to each sentence of the passages.
+        The last question's are kept: ordering the passages and choosing the evidence read the
+        same sentences, and embedding them is most of the time either takes."""
+        if self._last_relevance[0] != question:
+            self._last_relevance = (question, {})
+        known = self._last_relevance[1]  # this question's, even if another thread starts a new one
+        missing = list(dict.fromkeys(s for s in sentences if s not in known))
+        if missing:
+            known.update(zip(missing, self._cosines(self._embed.get_query_embedding(question), missing)))
+        return [known[s] for s in sentences]
 
     def _cosines(self, vector: list[float], texts: list[str]) -> list[float]:
         vectors = np.asarray(self._embed.get_text_embedding_batch(texts), dtype="float32")

@@ -63,6 +63,23 @@ def select(question: str, passages: list[Passage], max_chars: int, relevance: Re
     return Evidence(_excerpts(passages, [sentences[i] for i in chosen]), max(similarity))
 
 
+def rerank(question: str, passages: list[Passage], relevance: Relevance, weight: float) -> list[Passage]:
+    """The passages ordered by retrieval score plus `weight` times the relevance of their best
+    sentence: a passage holding one sentence very close to the question moves ahead of one that
+    is only close as a whole. On the PIAF dev split, reordering the top 3 this way (weight 2, e5
+    cosines) took MRR from 0.876 to 0.883 and recall@1 from 0.818 to 0.828 (README). 0: off."""
+    if weight <= 0 or len(passages) < 2:
+        return passages
+    groups = [[p.text[s:e] for s, e in split_sentences(p.text)] or [p.text] for p in passages]
+    scores = relevance(question, [sentence for group in groups for sentence in group])
+    best, at = [], 0
+    for group in groups:
+        best.append(max(scores[at : at + len(group)]))
+        at += len(group)
+    order = sorted(range(len(passages)), key=lambda i: -(passages[i].score + weight * best[i]))
+    return [passages[i] for i in order]
+
+
 def _unique_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
     """(n, start, end) of every sentence; overlapping chunks repeat sentences, and a repeated
     one is kept only in the better-ranked passage."""

@@ -75,3 +75,16 @@ def test_the_best_sentences_relevance_is_measured_whatever_the_budget():
         # « Milley … a rencontré Zaluzhny » holds 3 of the question's words: the best sentence
         assert select_with(QUESTION, [passage(KREMLIN), passage(MEETING)], budget, shared_words).best_relevance == 3.0
     assert select_with(QUESTION, [], 600, shared_words).best_relevance == 0.0
+
+
+def test_rerank_moves_up_a_passage_with_a_sentence_close_to_the_question():
+    from assistant.evidence import rerank
+
+    def cosine(question, sentences):  # shared words scaled into a cosine-like 0..1
+        return [0.25 * s for s in shared_words(question, sentences)]
+
+    kremlin, meeting = passage(KREMLIN, score=1.0), passage(MEETING, score=0.9)
+    assert rerank(QUESTION, [kremlin, meeting], cosine, weight=2.0) == [meeting, kremlin]
+    assert rerank(QUESTION, [kremlin, meeting], cosine, weight=0.0) == [kremlin, meeting], "0 turns it off"
+    far_behind = passage(MEETING, score=-5.0)  # a retrieval gap no sentence makes up for
+    assert rerank(QUESTION, [kremlin, far_behind], cosine, weight=2.0) == [kremlin, far_behind]
