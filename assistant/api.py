@@ -156,9 +156,7 @@ class Assistant:
         """The passages that best match `question`, best first (no generation). The first
         `top_k`, those the model reads, are reordered by their best sentence (`evidence.rerank`)."""
         question, top = self._check_question(question), self.settings.top_k
-        passages = self._retriever.retrieve(question, max(k or top, top))
-        head = evidence.rerank(question, passages[:top], self._relevance, self.settings.sentence_rerank)
-        return (head + passages[top:])[: k or top]
+        return self._reorder(question, self._retriever.retrieve(question, max(k or top, top)))[: k or top]
 
     def relevance(self, question: str) -> tuple[float, float]:
         """How close the articles come to `question`, as the two figures that refuse it before
@@ -197,7 +195,7 @@ class Assistant:
         t = time.perf_counter()
         if not self._store.articles:
             raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
-        passages = self.retrieve(standalone)
+        passages = self._retriever.retrieve(standalone, self.settings.top_k)
         timings["retrieve_s"] = time.perf_counter() - t
         code = language.detect(question)
         rewritten = standalone if standalone != question else None
@@ -212,6 +210,9 @@ class Assistant:
             yield finish("", "relevance")  # nothing in the articles is close to the question
             return
         t = time.perf_counter()
+        # Reordered only past the passage gate, which does not depend on the order: a question
+        # it refuses does not pay for embedding the passages' sentences.
+        passages = self._reorder(standalone, passages)
         found = evidence.select(standalone, passages, self.settings.evidence_chars, self._relevance)
         timings["evidence_s"] = time.perf_counter() - t
         if found.best_relevance < self.settings.min_sentence_relevance:
@@ -253,6 +254,13 @@ class Assistant:
         if len(question) > self.settings.max_question_chars:
             raise InputError(f"the question is {len(question)} characters long; keep it under {self.settings.max_question_chars}")
         return question
+
+    def _reorder(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """The passages with the first `top_k`, those the model reads, reordered by their best
+        sentence (`evidence.rerank`); their sentences' cosines stay in `_relevance`'s memory
+        for the evidence step."""
+        top = self.settings.top_k
+        return evidence.rerank(question, passages[:top], self._relevance, self.settings.sentence_rerank) + passages[top:]
 
     def _draft(
         self, question: str, excerpts: list[evidence.Excerpt], code: str, watch: FirstStep, timings: dict, started: float
