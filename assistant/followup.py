@@ -26,12 +26,12 @@ OPENERS = frozenset("et mais aussi puis alors ensuite sinon and but also then so
 # Question words carry no subject of their own: « Combien de soldats ? » needs one.
 QUESTION_WORDS = frozenset(
     "qui que quoi quel quelle quels quelles lequel laquelle lesquels lesquelles où quand comment pourquoi combien "
-    "est-ce who what which when where why how whose many much".split()
+    "who what which when where why how whose many much".split()
 )
 MIN_OWN_WORDS = 2  # content words a standalone question names at least (« Qui est Milley ? » has 1)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_IMPERSONAL = re.compile(r"\b(?:il y (?:a|avait|aura|eut)|y (?:a|avait|aura|eut)-t-il)\b", re.IGNORECASE)
+_IMPERSONAL = re.compile(r"\b(?:il y (?:a|avait|aura|eut)|y (?:a|avait|aura|eut)-t-il|est-ce)\b", re.IGNORECASE)
 _INVERTED = frozenset("il elle ils elles".split())
 
 
@@ -40,7 +40,7 @@ def needs_context(question: str, language: str) -> bool:
     pointing = POINTING.get(language)
     if pointing is None:
         return True
-    question = _IMPERSONAL.sub(" ", question)  # « y a-t-il », « il y a » stand for nothing
+    question = _IMPERSONAL.sub(" ", question)  # « y a-t-il », « il y a », « est-ce que » stand for nothing
     words = [(match.group().lower(), match.start()) for match in _WORD.finditer(question)]
     if not words or words[0][0] in OPENERS or words[1:2] and words[1][0] == "about":  # « What about … ? »
         return True
