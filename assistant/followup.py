@@ -31,7 +31,8 @@ QUESTION_WORDS = frozenset(
 MIN_OWN_WORDS = 2  # content words a standalone question names at least (« Qui est Milley ? » has 1)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_IMPERSONAL = re.compile(r"\b(?:il y (?:a|avait|aura|eut)|y (?:a|avait|aura|eut)-t-il|est-ce)\b", re.IGNORECASE)
+# « il y a », « y a-t-il » (typed « y a t'il » too), « est-ce que »: impersonal, they stand for nothing
+_IMPERSONAL = re.compile(r"\b(?:il y (?:a|avait|aura|eut)|y (?:a|avait|aura|eut)[ -]t[-' ]il|est[- ]ce)\b", re.IGNORECASE)
 _INVERTED = frozenset("il elle ils elles".split())
 
 
@@ -40,7 +41,7 @@ def needs_context(question: str, language: str) -> bool:
     pointing = POINTING.get(language)
     if pointing is None:
         return True
-    question = _IMPERSONAL.sub(" ", question)  # « y a-t-il », « il y a », « est-ce que » stand for nothing
+    question = _IMPERSONAL.sub(" ", question)
     words = [(match.group().lower(), match.start()) for match in _WORD.finditer(question)]
     if not words or words[0][0] in OPENERS or words[1:2] and words[1][0] == "about":  # « What about … ? »
         return True
@@ -54,8 +55,9 @@ def _repeats_named_subject(question: str, words: list[tuple[str, int]], i: int) 
     """« Où Milley a-t-il rencontré Zaluzhny ? »: a pronoun hyphenated to its verb after a named
     subject (a capitalised word past the question words) repeats that subject; it points nowhere."""
     word, start = words[i]
-    if word not in _INVERTED or question[start - 1 : start] != "-":
+    euphonic = i >= 2 and words[i - 1][0] == "t"  # « a-t-il », typed « a t il » too
+    if word not in _INVERTED or not (euphonic or question[start - 1 : start] == "-"):
         return False
-    verb = i - 2 if i >= 2 and words[i - 1][0] == "t" else i - 1  # « a-t-il », « est-il »
+    verb = i - 2 if euphonic else i - 1
     before = [question[s : s + len(w)] for w, s in words[: max(verb, 0)]]
     return any(w[:1].isupper() and w.lower() not in QUESTION_WORDS | STOPWORDS for w in before)

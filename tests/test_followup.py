@@ -9,6 +9,8 @@ CASES = [
     ("Milley a-t-il démissionné ?", "fr", False),
     ("Quand l'Ukraine a-t-elle reçu les chars Leopard ?", "fr", False),
     ("Combien de chars y a-t-il en Ukraine ?", "fr", False),  # impersonal: stands for nothing
+    ("Combien y a t'il de lochs en Écosse ?", "fr", False),
+    ("L'Écosse a t elle une constitution écrite ?", "fr", False),
     ("Est-ce que Milley a rencontré Zaluzhny ?", "fr", False),
     ("Qu'est-ce que la brigade Azov a défendu ?", "fr", False),
     ("Combien de temps a duré la rencontre entre Milley et Zaluzhny ?", "fr", False),
