@@ -208,7 +208,7 @@ class Assistant:
             shown = language.refusal(code) if refused else text
             return Answer(question, shown, refused, list(cited), passages, timings, rewritten, refusal_probability, reason, draft)
 
-        if not passages or max(p.dense_score for p in passages) < self.settings.min_relevance:
+        if not passages or _best_dense(passages) < self.settings.min_relevance:
             yield finish("", "relevance")  # nothing in the articles is close to the question
             return
         t = time.perf_counter()
@@ -355,7 +355,12 @@ class Assistant:
 def relevance_of(passages: list[Passage], found: evidence.Evidence) -> tuple[float, float]:
     """The two figures the relevance gates compare with their thresholds: the best passage's
     cosine to the question (`min_relevance`) and the best sentence's (`min_sentence_relevance`)."""
-    return max((p.dense_score for p in passages), default=0.0), found.best_relevance
+    return _best_dense(passages), found.best_relevance
+
+
+def _best_dense(passages: list[Passage]) -> float:
+    """The best passage's cosine to the question: the passage gate's figure (0 with none)."""
+    return max((p.dense_score for p in passages), default=0.0)
 
 
 def _turns(history: History) -> list[tuple[str, str]]:
