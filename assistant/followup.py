@@ -34,6 +34,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # « il y a », « y a-t-il » (typed « y a t'il » too), « est-ce que »: impersonal, they stand for nothing
 _IMPERSONAL = re.compile(r"\b(?:il y (?:a|avait|aura|eut)|y (?:a|avait|aura|eut)[ -]t[-' ]il|est[- ]ce)\b", re.IGNORECASE)
 _INVERTED = frozenset("il elle ils elles".split())
+_NOT_NAMES = QUESTION_WORDS | STOPWORDS  # capitalised only at the start of a question
 
 
 def needs_context(question: str, language: str) -> bool:
@@ -60,4 +61,4 @@ def _repeats_named_subject(question: str, words: list[tuple[str, int]], i: int) 
         return False
     verb = i - 2 if euphonic else i - 1
     before = [question[s : s + len(w)] for w, s in words[: max(verb, 0)]]
-    return any(w[:1].isupper() and w.lower() not in QUESTION_WORDS | STOPWORDS for w in before)
+    return any(w[:1].isupper() and w.lower() not in _NOT_NAMES for w in before)
