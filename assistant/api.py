@@ -16,7 +16,7 @@ from llama_index.core.schema import MetadataMode
 from . import evidence, followup, language, prompts
 from .citations import format_context
 from .config import Settings
-from .embeddings import embedding_identity, load_embedding
+from .embeddings import TextVectors, embedding_identity, load_embedding
 from .errors import IndexStoreError, InputError
 from .generation import FirstStep, Generator, load_generator, model_path
 from .grounding import Grounded, ground
@@ -50,7 +50,8 @@ class Assistant:
         self._embed = embed_model or load_embedding(settings)
         self._generator = generator
         self._refusal_token_ids: list[int] | None = None
-        self._last_relevance: tuple[str, dict[str, float]] = ("", {})  # see _relevance
+        self._text_vectors = TextVectors(self._embed)  # the passages' sentences, embedded once
+        self._last_query: tuple[str, np.ndarray | None] = ("", None)  # see _relevance
         self._identity = embedding_identity(self._embed)
         self._chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self._write_lock = threading.Lock()
@@ -308,23 +309,20 @@ class Assistant:
 
     def _similarity(self, sentence: str, texts: list[str]) -> list[float]:
         """Cosine of an answer sentence to each text, both embedded as passages."""
-        return self._cosines(self._embed.get_text_embedding(sentence), texts)
+        return self._cosines(np.asarray(self._embed.get_text_embedding(sentence), dtype="float32"), texts)
 
     def _relevance(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine of the question, embedded as a query, to each sentence of the passages.
-        The last question's are kept: ordering the passages and choosing the evidence read the
-        same sentences, and embedding them is most of the time either takes."""
-        if self._last_relevance[0] != question:
-            self._last_relevance = (question, {})
-        known = self._last_relevance[1]  # this question's, even if another thread starts a new one
-        missing = list(dict.fromkeys(s for s in sentences if s not in known))
-        if missing:
-            known.update(zip(missing, self._cosines(self._embed.get_query_embedding(question), missing)))
-        return [known[s] for s in sentences]
+        Ordering the passages and choosing the evidence both ask, so the last question's vector
+        is kept."""
+        last, vector = self._last_query  # one read: another thread may start a new question
+        if last != question or vector is None:
+            vector = np.asarray(self._embed.get_query_embedding(question), dtype="float32")
+            self._last_query = (question, vector)
+        return self._cosines(vector, sentences)
 
-    def _cosines(self, vector: list[float], texts: list[str]) -> list[float]:
-        vectors = np.asarray(self._embed.get_text_embedding_batch(texts), dtype="float32")
-        return (vectors @ np.asarray(vector, dtype="float32")).tolist()
+    def _cosines(self, vector: np.ndarray, texts: list[str]) -> list[float]:
+        return (self._text_vectors(texts) @ vector).tolist() if texts else []
 
     def _embed_nodes(self, nodes: list, progress: bool) -> None:
         texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]

