@@ -62,7 +62,7 @@ class TextVectors:
     """Passage-side vectors of short texts (the sentences of retrieved passages), kept for reuse.
 
     Every question embeds the sentences of the passages it retrieves, to choose what the model
-    reads: about a second on two cores, a fifth of the wait for the first word. The questions of
+    reads (0.2-0.35 s on two idle cores, several times that when they are busy). The questions of
     a chat keep coming back to the same articles, so their sentences are embedded once. The
     least recently used are forgotten past `size` (8,192 vectors of 384 floats: 13 MB)."""
 
