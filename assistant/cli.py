@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -80,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 def _assistant(args):
     from .api import Assistant
 
-    return Assistant.open(args.index or os.environ.get("ASSISTANT_INDEX"), embed_model=args.embed_model, llm=args.llm)
+    return Assistant.open(args.index, embed_model=args.embed_model, llm=args.llm)
 
 
 def _ingest(args) -> int:
@@ -92,7 +91,8 @@ def _ingest(args) -> int:
 
 
 def _ask(args) -> int:
-    from .types import REFUSAL_REASONS, Answer
+    from .answering import Refusal
+    from .types import Answer
 
     assistant = _assistant(args)
     if args.json:
@@ -111,7 +111,7 @@ def _ask(args) -> int:
         print(f"\n[{c.n}] {c.title}" + (f" ({c.passage.date})" if c.passage.date else "") + (f" — {c.source}" if c.source else ""))
         print(f"    « {c.quote} »")
     if answer.refused and answer.refusal_reason:
-        print(f"(why: {REFUSAL_REASONS[answer.refusal_reason]})")
+        print(f"(why: {Refusal(answer.refusal_reason).why(answer.language)})")
     if answer.refused and answer.passages:
         print("\nClosest passages:")
         for p in answer.passages[:2]:
@@ -157,7 +157,8 @@ def _assistant_for_chat(args):
 
 def _eval(args) -> int:
     """With --index the evaluation index is kept there (and reused); the product index is never touched."""
-    from . import evaluation
+    from .config import Settings
+    from .lab import evaluation, tables
 
     if args.limit is not None and args.limit < 1:
         print("error: --limit must be at least 1", file=sys.stderr)
@@ -189,26 +190,26 @@ def _eval(args) -> int:
             details.close()
     if report.interrupted:
         print(f"interrupted: figures over the first {len(report.outcomes)} of {len(selected)} questions", file=sys.stderr)
-    print(evaluation.format_table(report.metrics))
+    print(tables.format_table(report.metrics))
     print(f"\n{len(corpus)} corpus records indexed in {report.index_s:.1f} s; {len(report.outcomes)} questions in {report.run_s:.1f} s")
     if args.retrieval_only and probes:
-        from .config import Settings
-
+        settings = Settings.from_env()
+        thresholds = tables.sentence_thresholds(settings.min_sentence_relevance)
         print("\nRefusing before generation (the passage gate at its setting, and each sentence threshold):")
-        print(evaluation.relevance_gate_table(report.outcomes, Settings.from_env().min_relevance, [0.0, 0.81, 0.815, 0.82, 0.825, 0.83, 0.835]))
+        print(tables.relevance_gate_table(report.outcomes, settings.min_relevance, thresholds))
     if not args.retrieval_only:
         print("\nWhich check refused what (in the order they run):")
-        print(evaluation.refusal_reasons_table(report.outcomes))
+        print(tables.refusal_reasons_table(report.outcomes))
     if any(o.refusal_probability is not None for o in report.outcomes):
         print("\nRefusing when the model's first step gives its refusal word at least this probability:")
-        print(evaluation.refusal_threshold_table(report.outcomes))
+        print(tables.refusal_threshold_table(report.outcomes))
     if args.json_out:
         args.json_out.write_text(json.dumps(report.metrics, indent=2) + "\n")
     return 130 if report.interrupted else 0
 
 
 def _bench(args) -> int:
-    from .bench import run_bench
+    from .lab.bench import run_bench
 
     results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
     if args.json_out:

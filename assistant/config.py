@@ -47,6 +47,9 @@ class Settings:
     # as well as 900 on unseen dev questions, a third sooner (README). 0: the whole passages.
     evidence_chars: int = 600
     candidates: int = 20  # passages each retriever proposes before fusion
+    # The weight of the dense ranking in the fusion (BM25 gets the rest). On the PIAF dev split
+    # 0.3-0.7 all beat either retriever alone; 0.5 counts them alike.
+    dense_weight: float = 0.5
     # The top_k passages are reordered by fused score + this x their best sentence's e5 cosine
     # to the question (measured on the dev split, README). 0: the fused order.
     sentence_rerank: float = 2.0
@@ -58,7 +61,12 @@ class Settings:
     # if another word won narrowly. Off (1.0: only its own choice): on the dev split every lower
     # threshold refused about as many answerable questions as probes with the 1.5B model (README).
     refusal_threshold: float = 1.0
-    min_support: float = 0.5  # share of an answer's content words its cited passages must hold
+    # Share of an answer sentence's new content words (those the question did not give) that its
+    # cited passage must hold, and the cosine that backs an answer in another language than the
+    # passage, against a few-word window of it (« In south-eastern Poland » scored 0.94 against
+    # « dans le sud-est de la Pologne », wrong answers 0.82-0.87).
+    min_support: float = 0.5
+    min_cross_lingual_support: float = 0.88
     # Content words of the question that a cited sentence (with the one before it and the title)
     # must hold: an answer quoted from a sentence about something else is refused (README). 0: off.
     min_topic_words: int = 1
@@ -69,10 +77,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
-        """Defaults, then ASSISTANT_<FIELD> variables, then explicit overrides (None is ignored)."""
+        """Defaults, then ASSISTANT_<FIELD> variables (ASSISTANT_INDEX for index_dir), then
+        explicit overrides (None is ignored)."""
         values = {}
         for f in fields(cls):
-            raw = os.environ.get(f"ASSISTANT_{f.name.upper()}")
+            raw = os.environ.get(env_name(f.name))
             if raw is not None:
                 values[f.name] = _parse(f.name, raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -91,6 +100,12 @@ class Settings:
         return "passage: " if "e5" in self.embed_model.lower() else ""
 
 
+def env_name(field_name: str) -> str:
+    """The environment variable that sets a field: ASSISTANT_<FIELD>, but ASSISTANT_INDEX for
+    the index folder (what the CLI's --index help and the README name)."""
+    return "ASSISTANT_INDEX" if field_name == "index_dir" else f"ASSISTANT_{field_name.upper()}"
+
+
 def _parse(name: str, raw: str, type_name: str):
     try:
         if "Path" in type_name:
@@ -100,5 +115,5 @@ def _parse(name: str, raw: str, type_name: str):
         if "float" in type_name:
             return float(raw)
     except ValueError:
-        raise InputError(f"ASSISTANT_{name.upper()}={raw!r} is not a valid {type_name}") from None
+        raise InputError(f"{env_name(name)}={raw!r} is not a valid {type_name}") from None
     return raw

@@ -199,9 +199,6 @@ class Generator:
     def complete(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None) -> str:
         return "".join(self.stream(messages, max_tokens, stop))
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode(), add_bos=False, special=True))
-
     def first_tokens(self, words: list[str]) -> list[int]:
         """The tokens that begin each of `words` (and its capitalised and spaced forms), when
         they hold at least three letters: « In » begins « INTROUVABLE » but also many answers."""

@@ -1,21 +1,10 @@
-"""Which language a question is in, and the refusal in that language."""
+"""Which language a text is in (a closed set of languages, French when unsure)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 NAMES = {"fr": "French", "en": "English", "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
-
-REFUSALS = {
-    "fr": "Je ne trouve pas la réponse dans les articles indexés.",
-    "en": "I cannot find the answer in the indexed articles.",
-    "es": "No encuentro la respuesta en los artículos indexados.",
-    "de": "Ich finde die Antwort nicht in den indexierten Artikeln.",
-    "it": "Non trovo la risposta negli articoli indicizzati.",
-    "pt": "Não encontro a resposta nos artigos indexados.",
-    "nl": "Ik vind het antwoord niet in de geïndexeerde artikelen.",
-}
-
 
 @lru_cache(maxsize=1)
 def _identifier():
@@ -34,7 +23,3 @@ def detect(text: str) -> str:
 
 def name(code: str) -> str:
     return NAMES.get(code, "French")
-
-
-def refusal(code: str) -> str:
-    return REFUSALS.get(code, REFUSALS["en"])

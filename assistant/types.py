@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ class Passage:
     source: str | None = None
     date: str | None = None
     url: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "url": self.url,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "dense_score": round(self.dense_score, 4),
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,44 +108,60 @@ class Reading:
     passages: list[Passage]
 
 
-# Why an answer is a refusal, by the check that decided it, in the order the checks run.
-REFUSAL_REASONS = {
-    "relevance": "no passage comes close to the question",
-    "sentence_relevance": "the passages are on its topic, but no sentence of them comes close to the question",
-    "threshold": "the model leaned towards « not in the passages »",
-    "model": "the model found no answer in the passages",
-    "answer_type": "the model's answer was not of the kind asked (an age, a time, a quantity)",
-    "unsupported": "the model's answer was not backed by the passage it cited",
-    "off_topic": "the sentences the model quoted speak of something else",
-}
+class Turn(NamedTuple):
+    """One message of a conversation: `role` is "user" or "assistant"."""
+
+    role: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one stage of the answering pipeline did for an answer: its entry in `Answer.trace`."""
+
+    stage: str
+    seconds: float
+    decision: str  # in a few words: "passed", "refused", "rewritten", ...
+    details: dict = field(default_factory=dict)  # what it measured and chose (JSON-able)
+
+    def to_dict(self) -> dict:
+        return {"stage": self.stage, "seconds": round(self.seconds, 4), "decision": self.decision, **self.details}
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What `Assistant.ask` returns: the text, whether it is a refusal, and its evidence."""
+    """What `Assistant.ask` returns: the text, whether it is a refusal, its evidence, and how it
+    was reached (`trace`, one step per stage of the pipeline)."""
 
     question: str
     text: str
     refused: bool
     citations: list[Citation] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)  # what retrieval found, cited or not
+    passages: list[Passage] = field(default_factory=list)  # those given to the model, cited or not
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     standalone_question: str | None = None  # the rewritten follow-up, when chat() rewrote it
     # The share the model gave, at its first step, to writing its refusal word: how close it came
     # to saying the articles do not tell (None when it was not asked).
     refusal_probability: float | None = None
-    refusal_reason: str | None = None  # a key of REFUSAL_REASONS when refused
+    refusal_reason: str | None = None  # the value of an `answering.policy.Refusal` when refused
     draft: str | None = None  # what the model wrote, before the checks (None when it was not asked)
+    trace: list[Step] = field(default_factory=list)
+    language: str = "fr"  # of the question (ISO code): refusals and explanations are given in it
 
     def to_dict(self) -> dict:
+        """The answer as JSON-able data: what `ask --json` prints and the web API returns."""
         return {
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
-            "citations": [c.to_dict() for c in self.citations],
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "refusal_probability": None if self.refusal_probability is None else round(self.refusal_probability, 4),
+            "language": self.language,
             "refusal_reason": self.refusal_reason,
+            "refusal_probability": None if self.refusal_probability is None else round(self.refusal_probability, 4),
+            "standalone_question": self.standalone_question,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "trace": [step.to_dict() for step in self.trace],
         }
 
 

@@ -13,8 +13,8 @@ import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.api import Assistant
-from assistant.citations import content_words
 from assistant.config import SAMPLE_ARTICLE, Settings
+from assistant.text import content_words
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the suite must pass with the network cut
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -46,7 +46,7 @@ def test_stream_yields_the_passages_read_then_the_draft_then_the_checked_answer(
     assert isinstance(events[0], Reading) and events[0].passages == events[-1].passages
     assert all(isinstance(e, str) for e in events[1:-1]) and len(events) > 3
     assert isinstance(events[-1], Answer) and "11 heures" in events[-1].text
-    assert {"retrieve_s", "first_token_s", "generate_s", "total_s"} <= set(events[-1].timings)
+    assert {"retrieve_s", "first_token_s", "draft_s", "total_s"} <= set(events[-1].timings)
 
 
 def test_invented_fact_becomes_a_refusal_in_the_question_language(assistant):
@@ -73,17 +73,17 @@ def test_prompt_holds_numbered_passages_the_question_and_its_language(assistant)
 
 def test_excerpts_are_what_the_model_reads(assistant):
     question = "À quelle heure Milley est-il arrivé ?"
-    _, found = assistant.read(question)
-    excerpts = found.excerpts
+    [evidence] = [step for step in assistant.read(question).trace if step.stage == "evidence"]
+    excerpts = evidence.details["excerpts"]
     assistant.ask(question)
     prompt = assistant.generator.prompts[-1][-1]["content"]
-    assert excerpts and all(f"[{n}] {text}" in prompt for n, text in excerpts)
-    assert any("11 heures" in text for _, text in excerpts)
+    assert excerpts and all(f"[{e['n']}] {e['text']}" in prompt for e in excerpts)
+    assert any("11 heures" in e["text"] for e in excerpts)
 
 
 def test_follow_up_is_rewritten_with_the_history(assistant):
     assistant.generator.rewrite = "À quelle heure Milley est-il arrivé en Pologne ?"
-    history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": "En Pologne [1]."}]
+    history = [("user", "Où Milley a-t-il rencontré Zaluzhny ?"), ("assistant", "En Pologne [1].")]
     answer = assistant.chat("Et à quelle heure est-il arrivé ?", history)
     assert answer.standalone_question == "À quelle heure Milley est-il arrivé en Pologne ?"
     assert "11 heures" in answer.text
@@ -92,9 +92,9 @@ def test_follow_up_is_rewritten_with_the_history(assistant):
 
 def test_a_message_that_names_its_subject_is_not_rewritten(assistant):
     assistant.generator.rewrite = "À quelle heure Zaluzhny est-il arrivé ?"  # would mislead the search
-    history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": "En Pologne [1]."}]
+    history = [("user", "Où Milley a-t-il rencontré Zaluzhny ?"), ("assistant", "En Pologne [1].")]
     answer = assistant.chat("À quelle heure Milley est-il arrivé en Pologne ?", history)
-    assert answer.standalone_question is None and "rewrite_s" not in answer.timings
+    assert answer.standalone_question is None and answer.trace[0].decision == "as written"
     assert "11 heures" in answer.text and len(assistant.generator.prompts) == 1  # the answer's prompt alone
 
 
@@ -155,8 +155,8 @@ def test_passages_on_the_topic_without_a_sentence_that_answers_are_refused_befor
     answer = strict.ask(question)
     assert answer.refused and answer.passages and strict.generator.prompts == []
     assert answer.refusal_reason == "sentence_relevance" and answer.to_dict()["refusal_reason"] == "sentence_relevance"
-    passage_cosine, sentence_cosine = strict.relevance(question)
-    assert passage_cosine > 0.65 > sentence_cosine
+    gates = {step.stage: step.details for step in strict.read(question).trace}
+    assert gates["passage_gate"]["best_passage_cosine"] > 0.65 > gates["sentence_gate"]["best_sentence_cosine"]
 
     lenient = make_assistant({"Quand": "Mardi [1]."}, index_dir=strict.settings.index_dir, min_relevance=0.6, min_sentence_relevance=0.5)
     assert lenient.ask(question).refusal_reason is None

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant import app as web
-from assistant.citations import cite, content_words
+from assistant.answering.citations import cite
+from assistant.app import page, render
+from assistant.app.handlers import Handlers
 from assistant.config import SAMPLE_ARTICLE
 from assistant.errors import IndexStoreError, InputError
 from assistant.ingest import chunk_text
 from assistant.ingest.loaders import find_files, load_file
+from assistant.text import content_words
 from assistant.types import Answer, Citation, IngestReport, Passage, Reading
 
 REFUSAL = "Je ne trouve pas la réponse dans les articles indexés."
@@ -134,7 +136,7 @@ def served():
     apps = []
 
     def serve(assistant) -> str:
-        app = web.create_app(assistant)
+        app = page.create_app(assistant)
         port = free_port()
         app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
         apps.append(app)
@@ -153,7 +155,7 @@ def test_sources_highlight_the_exact_quote():
     p = passage(text, date="2023-01-17", source="/tmp/gradio/abc/washington-post.txt")
     quote = "Il a rencontré Zaluzhny près de la frontière en Pologne."
     c = Citation(2, p, quote, p.start + text.index(quote), p.start + len(text))
-    html = web.render_sources([c], turn=3)
+    html = render.render_sources([c], turn=3)
     assert f"<mark>{quote}</mark>" in html
     assert 'id="qa3-s2"' in html and "[2]" in html
     assert "2023-01-17" in html and "washington-post.txt" in html and "/tmp/gradio" not in html
@@ -161,8 +163,8 @@ def test_sources_highlight_the_exact_quote():
 
 def test_quote_found_by_text_when_offsets_disagree():
     p = passage("Un. Deux trois quatre.")
-    assert web.quote_span(Citation(1, p, "Deux trois", 0, 10)) == (4, 14)
-    assert web.quote_span(Citation(1, p, "absent", 0, 6)) is None
+    assert render.quote_span(Citation(1, p, "Deux trois", 0, 10)) == (4, 14)
+    assert render.quote_span(Citation(1, p, "absent", 0, 6)) is None
 
 
 def test_article_text_is_escaped():
@@ -170,7 +172,7 @@ def test_article_text_is_escaped():
     p = passage(text, title="<img src=x onerror=alert(1)>", url="javascript:alert(1)")
     c = Citation(1, p, "<b>ses</b>", p.start + text.index("<b>"), p.start + text.index("<b>") + 10)
     answer = Answer("q", "Les <b>troupes</b> [1]. Et [7].", False, [c], [p], {"total_s": 1.234})
-    html = web.render_answer(answer, turn=1)
+    html = render.render_answer(answer, turn=1)
     assert "<script>" not in html and "<img" not in html and "<b>" not in html and "javascript:" not in html
     assert "&lt;script&gt;" in html and "<mark>&lt;b&gt;ses&lt;/b&gt;</mark>" in html
     assert "&amp;" in html and "« général »" in html
@@ -181,13 +183,13 @@ def test_article_text_is_escaped():
 
 def test_http_links_only():
     p = passage("Texte.", url='https://example.org/a?x=1&y="2"')
-    html = web.render_closest([p], turn=1)
+    html = render.render_closest([p], turn=1)
     assert 'href="https://example.org/a?x=1&amp;y=&quot;2&quot;"' in html
 
 
 def test_refusal_offers_the_closest_passages():
     ps = [passage("Premier passage."), passage("Second passage.")]
-    html = web.render_answer(Answer("q", REFUSAL, True, [], ps, refusal_reason="off_topic"), turn=2)
+    html = render.render_answer(Answer("q", REFUSAL, True, [], ps, refusal_reason="off_topic"), turn=2)
     assert REFUSAL in html and "qa-refusal" in html and "Closest passages" in html
     assert "why: the sentences the model quoted speak of something else" in html
     assert "Premier passage." in html and "Second passage." in html and "<mark>" not in html
@@ -196,9 +198,9 @@ def test_refusal_offers_the_closest_passages():
 def test_rewritten_follow_up_is_shown_when_it_differs():
     p = passage("Milley est arrivé vers 11 heures.")
     answer = Answer("Et quand ?", "Vers 11 heures [1].", False, [Citation(1, p, "vers 11 heures", 118, 132)], [p], {}, "Quand Milley est-il arrivé ?")
-    assert "understood as « Quand Milley est-il arrivé ? »" in web.render_answer(answer, turn=1)
+    assert "understood as « Quand Milley est-il arrivé ? »" in render.render_answer(answer, turn=1)
     same = Answer("Où est-il ?", "En Pologne.", False, [], [], {}, "Où est-il?")
-    assert "understood as" not in web.render_answer(same, turn=1)
+    assert "understood as" not in render.render_answer(same, turn=1)
 
 
 def test_api_data_is_json():
@@ -206,9 +208,9 @@ def test_api_data_is_json():
 
     p = passage("Milley a rencontré Zaluzhny en Pologne.")
     answer = Answer("q", "En Pologne [1].", False, [Citation(1, p, "en Pologne", 130, 139)], [p], {"total_s": 1.0})
-    data = json.loads(json.dumps(web.answer_data(answer)))
+    data = json.loads(json.dumps(answer.to_dict()))
     assert data["answer"] == "En Pologne [1]." and data["citations"][0]["quote"] == "en Pologne"
-    assert data["passages"][0]["text"] == p.text and web.plain_answer(answer) == "En Pologne."
+    assert data["passages"][0]["text"] == p.text and render.plain_answer(answer) == "En Pologne."
 
 
 def test_upload_results_per_file():
@@ -219,26 +221,26 @@ def test_upload_results_per_file():
         ("d.pdf", IngestReport(rejected=[("d.pdf", "unsupported file type .pdf")])),
         ("e.json", IngestReport()),
     ]
-    rows = web.ingest_rows(reports, {"id-a": "Titre <A>"})
+    rows = render.ingest_rows(reports, {"id-a": "Titre <A>"})
     assert ("a.txt", "added", "Titre <A>", "now in the index") in rows
     assert [r[1] for r in rows] == ["added", "unchanged", "replaced", "rejected", "rejected", "rejected"]
     assert rows[3][2:] == ("c.jsonl:2", "the record has no 'text'") and rows[4][2] == ""
-    html = web.render_ingest(reports, {"id-a": "Titre <A>"})
+    html = render.render_ingest(reports, {"id-a": "Titre <A>"})
     assert "Titre &lt;A&gt;" in html and "1 added, 1 replaced, 1 unchanged, 3 rejected" in html
 
 
 def test_index_view(fake):
-    assert web.index_summary([]).startswith("The index is empty")
-    rows = web.index_rows(fake.articles())
+    assert render.index_summary([]).startswith("The index is empty")
+    rows = render.index_rows(fake.articles())
     assert rows[0][3] == fake.articles()[0]["chunks"] and rows[0][2] == SAMPLE_ARTICLE.name
-    assert "**1** article, " in web.index_summary(fake.articles())
+    assert "**1** article, " in render.index_summary(fake.articles())
 
 
 # -- handlers (no server) --------------------------------------------------------------------
 
 
 def test_chat_streams_then_shows_the_checked_answer(fake):
-    handlers = web.Handlers(fake)
+    handlers = Handlers(fake)
     _, chat, question, _ = handlers.start_turn(QUESTION, [])
     assert question == QUESTION and "Waiting" in chat[-1]["content"]
     steps = list(handlers.respond(question, chat, []))
@@ -255,7 +257,7 @@ def test_chat_streams_then_shows_the_checked_answer(fake):
 
 
 def test_errors_become_messages_not_tracebacks(fake):
-    handlers = web.Handlers(FakeAssistant())  # empty index: the API raises IndexStoreError
+    handlers = Handlers(FakeAssistant())  # empty index: the API raises IndexStoreError
     chat, history = list(handlers.respond("Où ?", [{"role": "user", "content": "Où ?"}, {"role": "assistant", "content": ""}], []))[-1]
     assert "the index is empty" in chat[-1]["content"] and "qa-error" in chat[-1]["content"] and history == []
 
@@ -264,13 +266,13 @@ def test_errors_become_messages_not_tracebacks(fake):
             yield "un début"
             raise RuntimeError("boom")
 
-    chat, _ = list(web.Handlers(Broken()).respond("Où ?", [{}, {}], []))[-1]
+    chat, _ = list(Handlers(Broken()).respond("Où ?", [{}, {}], []))[-1]
     assert "Something went wrong" in chat[-1]["content"] and "boom" not in chat[-1]["content"]
     assert list(handlers.respond("", [], [])) == []  # an empty question never reaches the model
 
 
 def test_abandoned_answer_releases_the_model(fake):
-    stream = web.Handlers(fake).respond(QUESTION, [{}, {}], [])
+    stream = Handlers(fake).respond(QUESTION, [{}, {}], [])
     next(stream)  # the passages being read
     next(stream)  # the first words: the model is held
     assert fake._model_lock.locked()
@@ -289,26 +291,26 @@ def test_bad_uploads_are_reported_per_file(fake, tmp_path):
     pdf.write_bytes(b"%PDF-1.4")
     records = tmp_path / "lot.jsonl"
     records.write_text('{"id": "r1", "title": "Un", "text": "Premier texte."}\nnot json\n{"title": "sans texte"}\n', encoding="utf-8")
-    html, summary, rows, _ = web.Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")])
+    html, summary, rows, _ = Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")])
     assert "2 added" in html and "rejected" in html
     for reason in ("no text in it", "binary", "unsupported file type .pdf", "not a JSON record", "no &#x27;text&#x27;", "no such file"):
         assert reason in html, reason
     assert "Médiathèque" in html and "**3** articles" in summary and len(rows) == 3
-    html, *_ = web.Handlers(fake).add_files([str(good)])
+    html, *_ = Handlers(fake).add_files([str(good)])
     assert "unchanged" in html
 
 
 def test_remove_an_article(fake):
-    handlers = web.Handlers(fake)
+    handlers = Handlers(fake)
     summary, rows, _ = handlers.remove(fake.articles()[0]["id"])
     assert rows == [] and "empty" in summary
     handlers.remove("nope")  # a warning, not an exception
 
 
 def test_auth_is_user_colon_password():
-    assert web.parse_auth("ana:s3:cret") == ("ana", "s3:cret") and web.parse_auth(None) is None
+    assert page.parse_auth("ana:s3:cret") == ("ana", "s3:cret") and page.parse_auth(None) is None
     with pytest.raises(InputError):
-        web.parse_auth("nopassword")
+        page.parse_auth("nopassword")
 
 
 # -- through the server ----------------------------------------------------------------------

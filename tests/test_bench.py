@@ -1,4 +1,4 @@
-from assistant.bench import models_table
+from assistant.lab.bench import models_table
 
 
 def test_the_models_table_has_a_cell_for_every_column():

@@ -2,7 +2,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.config import SAMPLE_ARTICLE
-from assistant.ingest import chunk_text, split_sentences
+from assistant.ingest import chunk_text
+from assistant.text import split_sentences
 
 # French-looking text: letters with accents, « guillemets », abbreviations, blank lines.
 PIECES = list("abcdefghijklmnopqrstuvwxyzéèàçôÉ ABC.!?…«»“”’',;:-\n\t0123456789") + ["M. ", "Gén. ", "Milley ", "\n\n"]

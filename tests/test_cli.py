@@ -60,7 +60,7 @@ def test_sentence_transformers_model_indexes_and_retrieves(tmp_path):
     assistant = Assistant.open(tmp_path / "st", embed_model=str(get_model_path()))
     assistant.ingest([SAMPLE_ARTICLE])
     assert assistant.info()["dimension"] == 384
-    top = assistant.retrieve("Patriot air defense soldiers", 3)
+    top = assistant.search("Patriot air defense soldiers", 3)
     assert any("Patriot" in p.text for p in top)
     assert Assistant.open(tmp_path / "st", embed_model=str(get_model_path())).info()["articles"] == 1
 

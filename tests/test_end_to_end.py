@@ -53,7 +53,7 @@ def test_english_answer_without_a_shared_word_is_checked_by_meaning(real_assista
 
 def test_follow_up_question_uses_the_conversation(real_assistant):
     first = real_assistant.chat("Où Milley a-t-il rencontré Zaluzhny ?", [])
-    history = [{"role": "user", "content": "Où Milley a-t-il rencontré Zaluzhny ?"}, {"role": "assistant", "content": first.text}]
+    history = [("user", "Où Milley a-t-il rencontré Zaluzhny ?"), ("assistant", first.text)]
     answer = real_assistant.chat("Et à quelle heure est-il arrivé ?", history)
     assert answer.standalone_question and answer.standalone_question != "Et à quelle heure est-il arrivé ?"
     assert "11" in answer.text and not answer.refused

@@ -1,5 +1,6 @@
-from assistant.citations import content_words, format_context
-from assistant.evidence import select as select_with
+from assistant.answering.citations import format_context
+from assistant.answering.evidence import select as select_with
+from assistant.text import content_words
 from assistant.types import Passage
 
 MEETING = (
@@ -78,7 +79,7 @@ def test_the_best_sentences_relevance_is_measured_whatever_the_budget():
 
 
 def test_rerank_moves_up_a_passage_with_a_sentence_close_to_the_question():
-    from assistant.evidence import rerank
+    from assistant.answering.evidence import rerank
 
     def cosine(question, sentences):  # shared words scaled into a cosine-like 0..1
         return [0.25 * s for s in shared_words(question, sentences)]

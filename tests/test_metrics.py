@@ -4,25 +4,20 @@ import json
 
 import pytest
 
-from assistant.evaluation import (
-    Outcome,
-    Question,
+from assistant.lab.evaluation import Outcome, Question, load_questions, select, summarize
+from assistant.lab.metrics import (
     answer_rank,
     contains_answer,
     exact_match,
     gold_rank,
-    load_questions,
     mean_reciprocal_rank,
     normalize,
     percentile,
     recall_at,
-    refusal_reasons_table,
-    refusal_threshold_table,
-    select,
     short_answer,
-    summarize,
     token_f1,
 )
+from assistant.lab.tables import refusal_reasons_table, refusal_threshold_table
 
 
 @pytest.mark.parametrize(
@@ -198,7 +193,7 @@ def test_load_questions_reads_answerable_flags(tmp_path):
 
 def test_an_interrupted_run_reports_the_questions_done_and_removes_its_index(monkeypatch):
     import assistant.api
-    from assistant import evaluation
+    from assistant.lab import evaluation
 
     folders = []
 
@@ -229,7 +224,7 @@ def test_an_interrupted_run_reports_the_questions_done_and_removes_its_index(mon
 
 
 def test_evidence_recall_counts_the_questions_whose_excerpts_hold_an_answer(make_assistant):
-    from assistant import evaluation
+    from assistant.lab import evaluation
     from assistant.types import Article
 
     assistant = make_assistant(chunk_chars=200, overlap_chars=0, evidence_chars=60)

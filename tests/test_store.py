@@ -22,11 +22,11 @@ def test_ingest_is_incremental_unchanged_replaced_removed(make_assistant, tmp_pa
     assert again.unchanged == ["pont", "velo"] and again.chunks_added == 0
     changed = Article(id="velo", title=VELO.title, text="La ville de Paris ferme ses pistes cyclables en hiver.")
     assert assistant.ingest_articles([changed]).replaced == ["velo"]
-    assert "ferme" in assistant.retrieve("pistes cyclables Paris", 1)[0].text
+    assert "ferme" in assistant.search("pistes cyclables Paris", 1)[0].text
     assistant.remove("pont")
     reopened = make_assistant()
     assert [a["id"] for a in reopened.articles()] == ["velo"]
-    assert all(p.article_id == "velo" for p in reopened.retrieve("pont Rhône Lyon", 5))
+    assert all(p.article_id == "velo" for p in reopened.search("pont Rhône Lyon", 5))
 
 
 def test_vectors_added_after_a_deletion_keep_their_own_ids(make_assistant):
@@ -35,9 +35,9 @@ def test_vectors_added_after_a_deletion_keep_their_own_ids(make_assistant):
     assistant.ingest_articles([PONT, VELO])
     assistant.remove("pont")
     assistant.ingest_articles([FROMAGE])
-    dense = assistant._store.index.as_retriever(similarity_top_k=2)  # BM25 alone would hide the bug
-    assert [hit.node.metadata["article_id"] for hit in dense.retrieve("pistes cyclables Paris")] == ["velo", "fromage"]
-    assert [hit.node.metadata["article_id"] for hit in dense.retrieve("comté affiné Jura")] == ["fromage", "velo"]
+    dense = assistant.store.dense  # BM25 alone would hide the bug
+    assert [hit.node.metadata["article_id"] for hit in dense("pistes cyclables Paris", 2)] == ["velo", "fromage"]
+    assert [hit.node.metadata["article_id"] for hit in dense("comté affiné Jura", 2)] == ["fromage", "velo"]
 
 
 def test_a_failed_save_leaves_the_previous_index_loadable(make_assistant, tmp_path, monkeypatch):
@@ -107,7 +107,7 @@ def test_missing_or_damaged_index_gives_a_clear_error(tmp_path):
 
 
 def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_removes(make_assistant, monkeypatch):
-    from assistant import vectors
+    from assistant.store import layouts as vectors
 
     monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 40)
     words = "pont vélo fromage train port forêt musée école marché stade".split()
@@ -116,8 +116,8 @@ def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_remov
     assistant.ingest_articles(articles)
 
     def dense(a, question):
-        hits = a._store.index.as_retriever(similarity_top_k=1).retrieve(question)
-        return a._store.layout.startswith("IVF"), [hit.node.metadata["article_id"] for hit in hits]
+        hits = a.store.dense(question, 1)
+        return a.info()["vector_search"].startswith("IVF"), [hit.node.metadata["article_id"] for hit in hits]
 
     assert dense(assistant, "k17 q1") == (True, ["a17"])
     assert assistant.info()["vector_search"].startswith("IVF-Flat, 16 lists")
@@ -125,36 +125,36 @@ def test_a_large_index_searches_inverted_lists_and_still_adds_replaces_and_remov
     assistant.remove("a5")
     reopened = make_assistant()
     assert dense(reopened, "bibliothèque k17") == (True, ["a17"])
-    assert "a5" not in [p.article_id for p in reopened.retrieve("stade k5 q0", 5)]
+    assert "a5" not in [p.article_id for p in reopened.search("stade k5 q0", 5)]
     for i in range(6, 46):
         reopened.remove(f"a{i}")
     assert dense(reopened, "k50 q5") == (False, ["a50"]), "under half the threshold: exact again"
 
 
 def test_the_keyword_index_is_saved_with_the_vectors_and_loaded_not_rebuilt(make_assistant, tmp_path, monkeypatch):
-    from assistant import keywords
+    from assistant.store import keywords
 
     make_assistant().ingest_articles([PONT, VELO, FROMAGE])
     assert (live_version(tmp_path / "index") / keywords.FOLDER).is_dir()
     monkeypatch.setattr(keywords, "build", lambda nodes: pytest.fail("opening an index rebuilt its keyword index"))
     reopened = make_assistant()
     # French stemming, kept through saving: « affinait » finds « affiné » (an English stemmer leaves it whole).
-    sparse = reopened._retriever._sparse.retrieve("affinait")
+    sparse = reopened.store.keywords("affinait", 3)
     assert sparse[0].node.metadata["article_id"] == "fromage" and sparse[0].score > 0
 
 
 def test_an_index_saved_without_keywords_builds_them_on_opening(make_assistant, tmp_path):
     import shutil
 
-    from assistant import keywords
+    from assistant.store import keywords
 
     make_assistant().ingest_articles([PONT, VELO])
     shutil.rmtree(live_version(tmp_path / "index") / keywords.FOLDER)
-    assert make_assistant().retrieve("cyclables", 1)[0].article_id == "velo"
+    assert make_assistant().search("cyclables", 1)[0].article_id == "velo"
 
 
 def test_the_keyword_benchmark_builds_saves_loads_and_queries(tmp_path):
-    from assistant.bench import bench_keywords, keywords_table
+    from assistant.lab.bench_search import bench_keywords, keywords_table
 
     [row] = bench_keywords((200,), tmp_path / "missing.jsonl", queries=3)  # the sample article's words
     assert row["chunks"] == 200 and row["build_s"] > 0 and row["load_s"] > 0 and row["query_p50_ms"] > 0

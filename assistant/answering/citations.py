@@ -4,25 +4,15 @@ an answer, and find in a passage the shortest quote that supports a sentence."""
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .ingest.chunking import split_sentences
-from .types import Citation, Passage
+from ..text import WORD, content_words, split_sentences, stem
+from ..types import Citation, Passage
 
 # [1], [1, 2], [1,2,3] and the full-width brackets small models sometimes emit.
 _MARKER = re.compile(r"\s*[\[【]\s*(\d+(?:\s*[,;]\s*\d+)*)\s*[\]】]")
-_WORD = re.compile(r"\w+", re.UNICODE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _CLAUSE = re.compile(r"[^,;:()«»“”\"—–]+")
-
-STOPWORDS = frozenset(
-    """le la les l un une des du de d au aux et ou mais donc or ni car que qu qui quoi dont où ce cet cette
-    ces son sa ses leur leurs il elle ils elles on nous vous je tu se s y en ne pas plus est sont a ont été
-    être avoir fait par pour dans sur sous avec sans entre vers chez à été était étaient selon comme aussi
-    the a an of to in on at by for with from and or but is are was were be been has have had it its this that
-    these those as into about which who whom what when where why how than then there their they he she his her""".split()
-)
 
 
 @dataclass(frozen=True)
@@ -49,12 +39,23 @@ def parse_answer(answer: str, passage_count: int) -> list[Sentence]:
         piece = answer[start:end]
         cited = tuple(dict.fromkeys(n for n in _numbers(piece) if 1 <= n <= passage_count))
         text = strip_markers(piece)
-        if not _WORD.search(text) and sentences:
+        if not WORD.search(text) and sentences:
             previous = sentences.pop()
             sentences.append(Sentence(previous.text, tuple(dict.fromkeys(previous.cited + cited))))
-        elif _WORD.search(text):
+        elif WORD.search(text):
             sentences.append(Sentence(text, cited))
     return sentences
+
+
+def replace_markers(text: str, replace: Callable[[list[int]], str]) -> str:
+    """`text` with each marker group ([1], [1, 2], 【1】) replaced by `replace(its numbers)`; the
+    space before a marker is kept."""
+
+    def swap(match: re.Match) -> str:
+        lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+        return lead + replace([int(n) for n in re.findall(r"\d+", match.group(1))])
+
+    return _MARKER.sub(swap, text)
 
 
 def strip_markers(text: str) -> str:
@@ -72,51 +73,6 @@ def render(sentences: list[Sentence]) -> str:
             text = f"{body.rstrip()} {markers}{end}"
         parts.append(text)
     return " ".join(parts)
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased, accent-free word stems that carry meaning (crude 6-letter stemming is
-    enough to match « rencontré » with « rencontre » and « ukrainienne » with « ukrainien »)."""
-    words = (_fold(w) for w in _WORD.findall(text))
-    return {w[:6] for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
-
-
-def _stem(word: str) -> str:
-    return _fold(word)[:6]
-
-
-def numbers(text: str) -> set[str]:
-    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
-
-
-# What a passage may spell out where an answer writes digits (« deux ans » -> « 2 ans »). A bare
-# « un » is left out: as an article it is everywhere and would vouch for any invented 1.
-_NUMBER_WORDS = dict(
-    zip(
-        "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante cinquante soixante cent mille".split(),
-        "2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 30 40 50 60 100 1000".split(),
-    )
-)
-_SPELLED = re.compile(r"\b(un seul|une seule|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
-
-
-def stated_numbers(text: str) -> set[str]:
-    """The numbers a passage states, in digits or in words."""
-    spelled = {_NUMBER_WORDS.get(word.lower(), "1") for word in _SPELLED.findall(text)}
-    return numbers(text) | spelled
-
-
-def support(sentence: str, passage_text: str) -> float:
-    """Share of the sentence's content words that the passage contains (0 to 1)."""
-    words = content_words(sentence)
-    if not words:
-        return 0.0
-    return len(words & content_words(passage_text)) / len(words)
-
-
-def unsupported_numbers(sentence: str, passage_text: str) -> set[str]:
-    """Numbers in the sentence that the passage never states: the usual sign of an invented fact."""
-    return numbers(sentence) - stated_numbers(passage_text)
 
 
 def best_quote(sentence: str, passage: Passage) -> tuple[int, int]:
@@ -143,7 +99,7 @@ MIN_QUOTE_CHARS = 30  # a lone word (« Pologne ») is a poor quote: give it a f
 
 def _widen(text: str, start: int, end: int, limit_start: int, limit_end: int) -> tuple[int, int]:
     """Add neighbouring words on both sides, within the clause, until the quote reads as a phrase."""
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text, limit_start, limit_end)]
+    words = [(m.start(), m.end()) for m in WORD.finditer(text, limit_start, limit_end)]
     before = [w for w in words if w[1] <= start]
     after = [w for w in words if w[0] >= end]
     while end - start < MIN_QUOTE_CHARS and (before or after):
@@ -156,14 +112,14 @@ def _widen(text: str, start: int, end: int, limit_start: int, limit_end: int) ->
 
 def _narrowest_window(text: str, start: int, end: int, wanted: set[str]) -> tuple[int, int]:
     """The shortest run of words in text[start:end] that still holds every matched stem."""
-    words = [(m.start(), m.end(), _stem(m.group())) for m in _WORD.finditer(text, start, end)]
-    needed = wanted & {stem for _, _, stem in words}
+    words = [(m.start(), m.end(), stem(m.group())) for m in WORD.finditer(text, start, end)]
+    needed = wanted & {word_stem for _, _, word_stem in words}
     best = (start, end)
     for i, (word_start, _, _) in enumerate(words):
         seen: set[str] = set()
-        for _, word_end, stem in words[i:]:
-            if stem in needed:
-                seen.add(stem)
+        for _, word_end, word_stem in words[i:]:
+            if word_stem in needed:
+                seen.add(word_stem)
             if seen == needed:
                 if word_end - word_start < best[1] - best[0]:
                     best = (word_start, word_end)
@@ -178,11 +134,6 @@ def cite(n: int, passage: Passage, sentence: str) -> Citation:
 
 def _numbers(piece: str) -> list[int]:
     return [int(n) for group in _MARKER.findall(piece) for n in re.findall(r"\d+", group)]
-
-
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -23,9 +23,9 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.faiss import FaissMapVectorStore, FaissVectorStore
 
-from . import keywords, vectors
-from .errors import IndexStoreError
-from .types import Article, Chunk
+from ..errors import IndexStoreError
+from ..types import Article, Chunk
+from . import keywords, layouts
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -35,7 +35,7 @@ KEPT_VERSIONS = 2  # the live one and the one before, for readers still opening 
 
 
 class FaissIdMapStore(FaissMapVectorStore):
-    """FaissMapVectorStore over either layout of `vectors`, exact or inverted lists.
+    """FaissMapVectorStore over either layout of `layouts`, exact or inverted lists.
 
     Two changes: the parent accepts id-map indexes only, where IVF lists hold the chunk ids
     themselves; and it numbers new vectors by `ntotal`, which hands out an id still in use
@@ -47,8 +47,8 @@ class FaissIdMapStore(FaissMapVectorStore):
         self._faiss_id_to_node_id_map = {}
 
     def refit(self) -> None:
-        """Switch to the layout that suits the number of vectors (see `vectors.refit`)."""
-        rebuilt = vectors.refit(self._faiss_index)
+        """Switch to the layout that suits the number of vectors (see `layouts.refit`)."""
+        rebuilt = layouts.refit(self._faiss_index)
         if rebuilt is not None:
             self._faiss_index = rebuilt
 
@@ -86,7 +86,7 @@ class ArticleIndex:
     @classmethod
     def empty(cls, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> ArticleIndex:
         dimension = len(embed_model.get_query_embedding("dimension"))
-        vector_store = FaissIdMapStore(faiss_index=vectors.exact(dimension))
+        vector_store = FaissIdMapStore(faiss_index=layouts.exact(dimension))
         storage = StorageContext.from_defaults(vector_store=vector_store)
         index = VectorStoreIndex(nodes=[], storage_context=storage, embed_model=embed_model)
         manifest = {"format": FORMAT_VERSION, **identity, "dimension": dimension, "chunking": chunking, "versions": _versions()}
@@ -153,7 +153,7 @@ class ArticleIndex:
 
     @property
     def layout(self) -> str:
-        return vectors.describe(self.index.vector_store.client)
+        return layouts.describe(self.index.vector_store.client)
 
     @property
     def chunk_count(self) -> int:

@@ -1,6 +1,6 @@
 import numpy as np
 
-from assistant.embeddings import TextVectors
+from assistant.embeddings.sentences import SentenceVectors
 from tests.conftest import HashEmbedding
 
 
@@ -19,7 +19,7 @@ SENTENCES = ["Milley a rencontré Zaluzhny en Pologne.", "La rencontre a duré d
 
 def test_text_vectors_are_the_models_own_in_the_order_asked():
     model = CountingEmbedding(embedded=[])
-    vectors = TextVectors(model)(SENTENCES[::-1] + SENTENCES[:1])
+    vectors = SentenceVectors(model)(SENTENCES[::-1] + SENTENCES[:1])
     expected = np.asarray([model._vector(text) for text in SENTENCES[::-1] + SENTENCES[:1]], dtype="float32")
     assert np.array_equal(vectors, expected)
     assert sorted(model.embedded) == sorted(SENTENCES)  # a text asked twice in one call is embedded once
@@ -27,7 +27,7 @@ def test_text_vectors_are_the_models_own_in_the_order_asked():
 
 def test_a_sentence_is_embedded_once_across_questions():
     model = CountingEmbedding(embedded=[])
-    vectors = TextVectors(model)
+    vectors = SentenceVectors(model)
     vectors(SENTENCES[:2])
     vectors(SENTENCES[1:])
     assert model.embedded == SENTENCES  # the second call embedded only the sentence it had not seen
@@ -35,7 +35,7 @@ def test_a_sentence_is_embedded_once_across_questions():
 
 def test_the_least_recently_used_vectors_are_forgotten_past_the_size():
     model = CountingEmbedding(embedded=[])
-    vectors = TextVectors(model, size=2)
+    vectors = SentenceVectors(model, size=2)
     vectors(SENTENCES[:2])
     vectors(SENTENCES[:1])  # the first is now the most recently used
     vectors(SENTENCES[2:])  # forgets the second

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.answer_types import fits
+from assistant.answering.kinds import fits
 
 
 @pytest.mark.parametrize(

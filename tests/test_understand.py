@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.followup import needs_context
+from assistant.answering.understand import needs_context
 
 # (message, language, whether it leans on the conversation before it)
 CASES = [

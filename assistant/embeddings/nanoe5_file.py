@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MissingDependencyError, ModelError
+from ..errors import MissingDependencyError, ModelError
 
 MAGIC = b"E5S1"
 VERSION = 1

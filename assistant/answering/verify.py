@@ -11,9 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import answer_types, citations
+from .. import language
+from ..config import Settings
+from ..text import content_words, split_sentences, unsupported_numbers
+from ..types import Citation, Passage
+from . import citations, kinds
 from .citations import Sentence
-from .types import Citation, Passage
+from .pipeline import Decision, Query
+from .policy import Refusal
 
 # Ways the models say they do not know, besides the INTROUVABLE word the prompt asks for.
 _REFUSAL = re.compile(
@@ -27,10 +32,24 @@ Similarity = Callable[[str, list[str]], list[float]]
 
 
 @dataclass(frozen=True)
+class Rules:
+    """The thresholds of the checks (fields of `Settings`, where their comments say how each was
+    chosen)."""
+
+    min_support: float  # share of a sentence's new content words its passage must contain
+    min_cross_lingual_support: float  # cosine above which `similarity` counts as support
+    min_topic_words: int  # question words a cited sentence (with the one before, the title) must hold; 0: off
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        return cls(settings.min_support, settings.min_cross_lingual_support, settings.min_topic_words)
+
+
+@dataclass(frozen=True)
 class Grounded:
     text: str
     citations: list[Citation]
-    reason: str | None = None  # why it was refused: a key of types.REFUSAL_REASONS
+    reason: Refusal | None = None
 
     @property
     def refused(self) -> bool:
@@ -41,11 +60,9 @@ def ground(
     answer: str,
     question: str,
     passages: list[Passage],
-    min_support: float = 0.5,
+    rules: Rules | None = None,
     similarity: Similarity | None = None,
-    min_similarity: float = 0.88,
     cross_lingual: bool = False,
-    min_topic_words: int = 1,
 ) -> Grounded:
     """Keep the sentences of `answer` that the passages support, each with checked citations.
 
@@ -53,38 +70,37 @@ def ground(
         answer: the model's raw text, with [n] markers.
         question: what was asked (its words are not evidence: an answer restating them proves nothing).
         passages: the passages numbered 1..n in the prompt.
-        min_support: share of a sentence's new content words that its passage must contain.
+        rules: the checks' thresholds (the settings' defaults when None).
         similarity: optional cross-lingual check, (sentence, texts) -> cosine per text, used when
             the words do not match (an English answer quoting a French passage).
-        min_similarity: cosine above which `similarity` counts as support.
         cross_lingual: the answer is in another language than the passages: `similarity` then
             compares it with windows of a few words (see `_by_windows`), and the topic check,
             which compares words, is skipped.
-        min_topic_words: content words of the question that at least one cited sentence (with
-            the sentence before it and the article's title) must contain; 0 turns the check off.
     """
+    rules = rules or Rules.from_settings(Settings())
     if similarity is not None and cross_lingual:
         similarity = _by_windows(similarity)
     if not answer.strip() or _REFUSAL.search(answer):
-        return Grounded("", [], "model")
-    if not answer_types.fits(question, citations.strip_markers(answer)):
-        return Grounded("", [], "answer_type")
+        return Grounded("", [], Refusal.MODEL)
+    if not kinds.fits(question, citations.strip_markers(answer)):
+        return Grounded("", [], Refusal.ANSWER_TYPE)
+    supports = _Support(question, rules, similarity)
     kept: list[Sentence] = []
     for sentence in citations.parse_answer(answer, len(passages)):
-        backing = [n for n in sentence.cited if _supports(sentence.text, question, passages[n - 1], min_support, similarity, min_similarity)]
+        backing = [n for n in sentence.cited if supports(sentence.text, passages[n - 1])]
         if not backing:  # no marker, or one pointing at the wrong passage: find the right one
-            backing = _best_passage(sentence.text, question, passages, min_support, similarity, min_similarity)
+            backing = supports.best_passage(sentence.text, passages)
         if backing:
             kept.append(Sentence(sentence.text, tuple(backing)))
     if not kept:
-        return Grounded("", [], "unsupported")
+        return Grounded("", [], Refusal.UNSUPPORTED)
     found: dict[int, Citation] = {}
     for sentence in kept:
         for n in sentence.cited:
             found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text))
     cited = [found[n] for n in sorted(found)]
-    if min_topic_words and not cross_lingual and not any(_on_topic(question, c, min_topic_words) for c in cited):
-        return Grounded("", [], "off_topic")
+    if rules.min_topic_words and not cross_lingual and not any(_on_topic(question, c, rules.min_topic_words) for c in cited):
+        return Grounded("", [], Refusal.OFF_TOPIC)
     return Grounded(citations.render(kept), cited)
 
 
@@ -96,42 +112,47 @@ def _on_topic(question: str, citation: Citation, min_words: int) -> bool:
     263 wrong answers and 6 of its 304 right ones (README)."""
     passage = citation.passage
     at = citation.quote_start - passage.start
-    spans = citations.split_sentences(passage.text) or [(0, len(passage.text))]
+    spans = split_sentences(passage.text) or [(0, len(passage.text))]
     here = next((i for i, (start, end) in enumerate(spans) if start <= at < end), 0)
     context = passage.title + " " + passage.text[spans[max(0, here - 1)][0] : spans[here][1]]
-    return len(citations.content_words(question) & citations.content_words(context)) >= min_words
+    return len(content_words(question) & content_words(context)) >= min_words
 
 
 def _new_words(sentence: str, question: str) -> set[str]:
     """The answer's words that the question did not already give: an answer that only restates
     the question (« Le reliquaire [1]. ») has none, and so no support."""
-    return citations.content_words(sentence) - citations.content_words(question)
+    return content_words(sentence) - content_words(question)
 
 
 def _lexical(sentence: str, question: str, passage: Passage) -> float:
     words = _new_words(sentence, question)
     if not words:
         return 0.0
-    return len(words & citations.content_words(passage.text)) / len(words)
+    return len(words & content_words(passage.text)) / len(words)
 
 
-def _supports(sentence, question, passage, min_support, similarity, min_similarity) -> bool:
-    if citations.unsupported_numbers(sentence, passage.text):
-        return False
-    if _lexical(sentence, question, passage) >= min_support:
-        return True
-    if similarity is None:
-        return False
-    quotes = [passage.text[s:e] for s, e in citations.split_sentences(passage.text)] or [passage.text]
-    return max(similarity(sentence, quotes)) >= min_similarity
+class _Support:
+    """Whether a passage backs an answer sentence: no number it never states, and enough of the
+    sentence's new words, or (with `similarity`) a sentence of it close enough in meaning."""
 
+    def __init__(self, question: str, rules: Rules, similarity: Similarity | None) -> None:
+        self.question, self.rules, self.similarity = question, rules, similarity
 
-def _best_passage(sentence, question, passages, min_support, similarity, min_similarity) -> list[int]:
-    ranked = sorted(range(len(passages)), key=lambda i: _lexical(sentence, question, passages[i]), reverse=True)
-    for i in ranked[:2]:  # the two most plausible: checking all would cost many embeddings
-        if _supports(sentence, question, passages[i], min_support, similarity, min_similarity):
-            return [i + 1]
-    return []
+    def __call__(self, sentence: str, passage: Passage) -> bool:
+        if unsupported_numbers(sentence, passage.text):
+            return False
+        if _lexical(sentence, self.question, passage) >= self.rules.min_support:
+            return True
+        if self.similarity is None:
+            return False
+        quotes = [passage.text[s:e] for s, e in split_sentences(passage.text)] or [passage.text]
+        return max(self.similarity(sentence, quotes)) >= self.rules.min_cross_lingual_support
+
+    def best_passage(self, sentence: str, passages: list[Passage]) -> list[int]:
+        """The number of the passage that backs the sentence, among the two most plausible
+        (checking all would cost many embeddings); none when neither does."""
+        ranked = sorted(range(len(passages)), key=lambda i: _lexical(sentence, self.question, passages[i]), reverse=True)
+        return next(([i + 1] for i in ranked[:2] if self(sentence, passages[i])), [])
 
 
 def _by_windows(similarity: Similarity) -> Similarity:
@@ -160,3 +181,26 @@ def _windows(text: str, size: int, stride: int = 2) -> list[str]:
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
     starts = range(0, max(1, len(words) - size + 1), stride)
     return [text[words[i][0] : words[min(i + size, len(words)) - 1][1]] for i in starts] if words else []
+
+
+class Verify:
+    """Keeps what the passages support of the model's draft, with checked citations, or refuses.
+
+    Reads: draft, question, language, passages. Fills: text, citations."""
+
+    name = "verify"
+    reads = ("draft", "question", "language", "passages")
+    fills = ("text", "citations")
+
+    def __init__(self, rules: Rules, similarity: Similarity) -> None:
+        self.rules, self._similarity = rules, similarity
+
+    def run(self, query: Query) -> Decision:
+        # An answer in another language than its article (English about a French one) is checked by meaning.
+        cross_lingual = query.language != language.detect(query.passages[0].text)
+        grounded = ground(query.draft, query.question, query.passages, self.rules, self._similarity, cross_lingual)
+        details = {"cross_lingual": cross_lingual, "cited": [c.n for c in grounded.citations]}
+        if grounded.refused:
+            return Decision(details=details, refusal=grounded.reason)
+        query.text, query.citations = grounded.text, grounded.citations
+        return Decision("supported", details)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .ingest.chunking import split_sentences
-from .types import Passage
+from ..text import split_sentences
+from ..types import Passage
+from .pipeline import Decision, Query
+from .retrieve import TRACED
 
 # (question, sentences) -> how close each sentence is to the question, e.g. embedding cosines
 Relevance = Callable[[str, list[str]], list[float]]
@@ -111,3 +113,34 @@ def _excerpts(passages: list[Passage], chosen: list[tuple[int, int, int]]) -> li
             joined += gap + text[start:end].strip()
         excerpts.append(Excerpt(n, joined))
     return excerpts
+
+
+class SelectEvidence:
+    """The passages the model reads, reordered by their best sentence, and the sentences of
+    them it reads.
+
+    Reads: question, passages, candidates. Fills: passages and candidates (reordered),
+    evidence. It runs after the passage gate, which does not depend on the order: a question
+    that gate refuses does not pay for embedding the passages' sentences."""
+
+    name = "evidence"
+    reads = ("question", "passages", "candidates")
+    fills = ("passages", "candidates", "evidence")
+
+    def __init__(self, relevance: Relevance, max_chars: int, rerank_weight: float) -> None:
+        self._relevance = relevance
+        self.max_chars, self.rerank_weight = max_chars, rerank_weight
+
+    def run(self, query: Query) -> Decision:
+        ordered = rerank(query.question, query.passages, self._relevance, self.rerank_weight)
+        query.candidates = ordered + query.candidates[len(query.passages) :]
+        query.passages = ordered
+        query.evidence = select(query.question, ordered, self.max_chars, self._relevance)
+        excerpts = [{"n": n, "text": text} for n, text in query.evidence.excerpts]
+        details = {
+            "order": [{"article_id": p.article_id, "start": p.start} for p in ordered],
+            "ranking": [p.article_id for p in query.candidates[:TRACED]],
+            "excerpts": excerpts,
+            "chars": sum(len(e["text"]) for e in excerpts),
+        }
+        return Decision(f"{len(excerpts)} excerpts", details)

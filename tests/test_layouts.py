@@ -2,8 +2,8 @@ import faiss
 import numpy as np
 import pytest
 
-from assistant import vectors
-from assistant.bench import synthetic_vectors
+from assistant.lab.bench_search import synthetic_vectors
+from assistant.store import layouts as vectors
 
 
 @pytest.fixture

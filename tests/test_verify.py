@@ -1,5 +1,6 @@
-from assistant.citations import best_quote, parse_answer, render, strip_markers, unsupported_numbers
-from assistant.grounding import ground
+from assistant.answering.citations import best_quote, parse_answer, render, strip_markers
+from assistant.answering.verify import Rules, ground
+from assistant.text import unsupported_numbers
 from assistant.types import Passage
 
 POLAND = (
@@ -87,7 +88,7 @@ def test_an_answer_quoted_from_a_sentence_about_something_else_is_refused():
     # A question the article does not answer, answered from a sentence on another subject.
     question = "Quand la piscine olympique a-t-elle été construite ?"
     assert ground("En 2023 [1].", question, [STADIUM]).reason == "off_topic"
-    assert not ground("En 2023 [1].", question, [STADIUM], min_topic_words=0).refused, "0 turns the check off"
+    assert not ground("En 2023 [1].", question, [STADIUM], Rules(0.5, 0.88, min_topic_words=0)).refused, "0 turns the check off"
     assert not ground("En 2023 [1].", "When was the swimming pool built?", [STADIUM], cross_lingual=True).refused
 
 
@@ -133,9 +134,10 @@ def test_an_answer_in_another_language_is_checked_against_windows_of_the_passage
     text = "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre."
     passage = Passage(article_id="a", title="t", text=text, start=0, end=len(text), score=1.0)
     args = ("In the south-east of Poland [1].", "Where did Milley meet Zaluzhny?", [passage])
+    rules = Rules(min_support=0.5, min_cross_lingual_support=0.6, min_topic_words=1)
     # the phrase is drowned in its whole sentence (0.26), but matches its window (0.63)
-    assert ground(*args, similarity=translated_overlap, min_similarity=0.6).refused
-    grounded = ground(*args, similarity=translated_overlap, min_similarity=0.6, cross_lingual=True)
+    assert ground(*args, rules, similarity=translated_overlap).refused
+    grounded = ground(*args, rules, similarity=translated_overlap, cross_lingual=True)
     assert not grounded.refused and grounded.citations[0].n == 1
-    wrong = ground("In Kyiv [1].", *args[1:], similarity=translated_overlap, min_similarity=0.6, cross_lingual=True)
+    wrong = ground("In Kyiv [1].", *args[1:], rules, similarity=translated_overlap, cross_lingual=True)
     assert wrong.refused

@@ -1,4 +1,4 @@
-"""Whether a chat message leans on the conversation before it (pure functions).
+"""Understanding a message: its language, and whether it leans on the conversation before it.
 
 A follow-up (« Et quand est-il arrivé ? ») is rewritten by the model into a standalone question
 before retrieval, which costs a model call: several seconds on two cores, as long as the answer
@@ -11,8 +11,16 @@ Languages other than French and English are always rewritten (no word lists for 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from .citations import STOPWORDS, content_words
+from .. import language, prompts
+from ..text import STOPWORDS, content_words
+from ..types import Turn
+from .pipeline import Decision, Query
+
+if TYPE_CHECKING:
+    from ..generation import Generator
 
 # Third-person pronouns, possessives and demonstratives: words that stand for something named
 # earlier in the conversation.
@@ -62,3 +70,35 @@ def _repeats_named_subject(question: str, words: list[tuple[str, int]], i: int) 
     verb = i - 2 if euphonic else i - 1
     before = [question[s : s + len(w)] for w, s in words[: max(verb, 0)]]
     return any(w[:1].isupper() and w.lower() not in _NOT_NAMES for w in before)
+
+
+class Understand:
+    """The message's language, and the standalone question to search for.
+
+    Reads: message, history. Fills: language, question. A message that points back (see
+    `needs_context`) is rewritten by the model from the last turns; one that names its subject
+    is searched as it stands."""
+
+    name = "understand"
+    reads = ("message", "history")
+    fills = ("language", "question")
+    RECENT_TURNS = 6  # the turns that carry the context a follow-up needs
+
+    def __init__(self, llm: Callable[[], Generator]) -> None:
+        self._llm = llm  # loaded on first use: most messages need no rewriting
+
+    def run(self, query: Query) -> Decision:
+        query.language = language.detect(query.message)
+        query.question = query.message
+        if not query.history or not needs_context(query.message, query.language):
+            return Decision("as written", {"language": query.language})
+        query.question = self._rewrite(query.message, query.history)
+        return Decision("rewritten", {"language": query.language, "question": query.question})
+
+    def _rewrite(self, message: str, history: list[Turn]) -> str:
+        turns = history[-self.RECENT_TURNS :]
+        transcript = "\n".join(f"{'User' if turn.role == 'user' else 'Assistant'}: {turn.text}" for turn in turns)
+        prompt = prompts.render("condense", chat_history=transcript, question=message)
+        rewritten = self._llm().complete([{"role": "user", "content": prompt}], max_tokens=64).strip()
+        rewritten = rewritten.splitlines()[0].strip().strip('"«» ') if rewritten else ""
+        return rewritten or message

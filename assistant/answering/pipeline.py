@@ -1,0 +1,149 @@
+"""The question path as a pipeline of named stages, each leaving a step in the answer's trace.
+
+A stage is any object with a `name` and a `run(query)` method that reads and fills fields of
+the `Query` and returns a `Decision` (or, to stream, yields events and then returns one). A
+decision with a refusal ends the question there. The stages, in order (`answering.build`):
+
+    understand -> retrieve -> passage_gate -> evidence -> sentence_gate -> draft -> verify
+
+Each stage says in its docstring which fields of the `Query` it reads and which it fills;
+`Pipeline` checks, when it is built, that every field a stage reads is filled before it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ..types import Answer, Citation, Passage, Reading, Step, Turn
+from .policy import Refusal, refusal_text
+
+if TYPE_CHECKING:
+    from .evidence import Evidence
+
+Event = Reading | str  # what a stage may stream: the passages being read, pieces of the draft
+
+
+@dataclass
+class Query:
+    """What the stages know about one question, filled in stage by stage."""
+
+    message: str  # as the user wrote it
+    history: list[Turn] = field(default_factory=list)
+    language: str = "fr"
+    question: str = ""  # the message, or the standalone question it was rewritten into
+    candidates: list[Passage] = field(default_factory=list)  # every passage retrieved, best first
+    passages: list[Passage] = field(default_factory=list)  # the few given to the model
+    evidence: Evidence | None = None  # the sentences of the passages the model reads
+    draft: str | None = None  # the model's text, before the checks
+    refusal_probability: float | None = None
+    text: str = ""  # the checked answer
+    citations: list[Citation] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    trace: list[Step] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a stage decided: a few words, its figures (JSON-able), and a refusal if it refused."""
+
+    decision: str = "passed"
+    details: dict = field(default_factory=dict)
+    refusal: Refusal | None = None
+
+
+class Stage(Protocol):
+    name: str
+    reads: tuple[str, ...]  # the fields of Query the stage needs
+    fills: tuple[str, ...]  # the fields it sets
+
+    def run(self, query: Query) -> Decision | Generator[Event, None, Decision]: ...
+
+
+# Fields the Query holds before any stage runs.
+GIVEN = ("message", "history", "started")
+
+
+class Pipeline:
+    """Stages run in order over one Query; the last stage's result becomes the Answer."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        filled = set(GIVEN)
+        for stage in stages:
+            missing = set(stage.reads) - filled
+            if missing:
+                raise ValueError(f"stage {stage.name!r} reads {sorted(missing)}, which no stage before it fills")
+            filled |= set(stage.fills)
+        self.stages = list(stages)
+
+    @property
+    def names(self) -> list[str]:
+        return [stage.name for stage in self.stages]
+
+    def stage(self, name: str) -> Stage:
+        """The stage of this name (to run it alone, or to read its settings)."""
+        found = next((stage for stage in self.stages if stage.name == name), None)
+        if found is None:
+            raise ValueError(f"no stage {name!r}: the stages are {self.names}")
+        return found
+
+    def stream(self, query: Query, until: str | None = None, enforce: bool = True) -> Iterator[Event | Answer]:
+        """Run the stages, yielding what they stream, then the Answer.
+
+        Args:
+            query: the question (message and history filled in).
+            until: stop after the stage of this name (the evaluation's retrieval-only runs).
+            enforce: False records refusals in the trace without stopping (with `until`, to
+                measure every question's evidence, refused or not).
+        """
+        if until is not None:
+            self.stage(until)  # fails early on a misspelled name
+        for stage in self.stages:
+            started = time.perf_counter()
+            result = stage.run(query)
+            if isinstance(result, Generator):
+                result = yield from result
+            seconds = time.perf_counter() - started
+            query.timings[f"{stage.name}_s"] = seconds
+            decision = "refused" if result.refusal and enforce else result.decision
+            details = {**result.details, "refusal": result.refusal.value} if result.refusal else result.details
+            query.trace.append(Step(stage.name, seconds, decision, details))
+            if result.refusal and enforce:
+                yield answer(query, result.refusal)
+                return
+            if stage.name == until:
+                break
+        yield answer(query)
+
+
+def answer(query: Query, refusal: Refusal | None = None) -> Answer:
+    """The Answer to the query as the stages left it: refused, or its checked text."""
+    query.timings["total_s"] = time.perf_counter() - query.started
+    rewritten = query.question if query.question and query.question != query.message else None
+    return Answer(
+        question=query.message,
+        text=refusal_text(query.language) if refusal else query.text,
+        refused=refusal is not None,
+        citations=[] if refusal else list(query.citations),
+        passages=list(query.passages),
+        timings=dict(query.timings),
+        standalone_question=rewritten,
+        refusal_probability=query.refusal_probability,
+        refusal_reason=refusal.value if refusal else None,
+        draft=query.draft,
+        trace=list(query.trace),
+        language=query.language,
+    )
+
+
+def last(events: Iterator[Event | Answer]) -> Answer:
+    """The Answer at the end of a stream (what `ask` returns)."""
+    found = None
+    for event in events:
+        found = event
+    if not isinstance(found, Answer):
+        raise RuntimeError("the pipeline ended without an answer")
+    return found

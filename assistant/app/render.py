@@ -1,0 +1,233 @@
+"""The chat page's HTML (pure functions): answers with linked [n] markers, their sources with the
+quote highlighted, the passages being read, the trace of an answer, upload results.
+
+Every piece of article or model text goes through `html.escape` before it reaches the page."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from ..answering.citations import replace_markers
+from ..answering.policy import Refusal
+from ..types import Answer, Citation, IngestReport, Passage
+
+# -- HTML rendering (pure functions) ---------------------------------------------------------
+#
+# Chat messages are Markdown with HTML allowed. Everything is emitted as one line of HTML
+# starting with <div>: Markdown leaves such a block alone until a blank line, so article text
+# (with its own asterisks, underscores and blank lines) never turns into formatting.
+
+
+def _text(text: str) -> str:
+    """Escaped text with its line breaks kept visible (and no blank line left in the HTML)."""
+    return "<br>".join(html.escape(line) for line in text.strip().splitlines())
+
+
+def _anchor(turn: int, kind: str, n: int) -> str:
+    return f"qa{turn}-{kind}{n}"
+
+
+def _source_label(source: str | None) -> str | None:
+    """A publication name as is; a file path as its file name (the reader needs no server paths)."""
+    if not source:
+        return None
+    if source.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", source):
+        return Path(source).name or source
+    return source
+
+
+def _safe_url(url: str | None) -> str | None:
+    return url if url and re.match(r"^https?://", url, re.IGNORECASE) else None
+
+
+def _heading(passage: Passage) -> str:
+    title = html.escape(passage.title or passage.article_id)
+    url = _safe_url(passage.url)
+    if url:
+        title = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+    meta = [m for m in (passage.date, _source_label(passage.source)) if m]
+    suffix = f' <span class="qa-meta">· {html.escape(" · ".join(meta))}</span>' if meta else ""
+    return f"<strong>{title}</strong>{suffix}"
+
+
+def quote_span(citation: Citation) -> tuple[int, int] | None:
+    """Where the quote sits in its passage's text, or None when it cannot be found there."""
+    text, quote = citation.passage.text, citation.quote
+    if not quote:
+        return None
+    start = citation.quote_start - citation.passage.start
+    if text[start : start + len(quote)] == quote:
+        return start, start + len(quote)
+    found = text.find(quote)  # offsets from an older index: the text still decides
+    return (found, found + len(quote)) if found >= 0 else None
+
+
+def render_passage(text: str, span: tuple[int, int] | None = None) -> str:
+    """The passage, escaped, with text[span] highlighted in <mark>."""
+    if span is None:
+        return f'<div class="qa-passage">{_text(text)}</div>'
+    start, end = span
+    before, quote, after = (html.escape(part).replace("\n", "<br>") for part in (text[:start], text[start:end], text[end:]))
+    return f'<div class="qa-passage">{before}<mark>{quote}</mark>{after}</div>'
+
+
+def render_sources(citations: list[Citation], turn: int) -> str:
+    """The numbered sources of one answer, each an anchor its [n] markers link to."""
+    if not citations:
+        return ""
+    items = "".join(
+        f'<div class="qa-source" id="{_anchor(turn, "s", c.n)}"><span class="qa-n">[{c.n}]</span> {_heading(c.passage)}'
+        f"{render_passage(c.passage.text, quote_span(c))}</div>"
+        for c in citations
+    )
+    return f'<div class="qa-sources"><div class="qa-sources-head">Sources</div>{items}</div>'
+
+
+def render_closest(passages: list[Passage], turn: int) -> str:
+    """The passages retrieval found for a refused question, offered for the reader to judge."""
+    if not passages:
+        return ""
+    items = _passage_items(passages, turn, "p")
+    return (
+        f'<details class="qa-sources qa-closest"><summary class="qa-sources-head">Closest passages found ({len(passages)}): judge for yourself</summary>'
+        f"{items}</details>"
+    )
+
+
+def _passage_items(passages: list[Passage], turn: int, kind: str) -> str:
+    """Whole passages under their headings, each with an anchor unique to the turn."""
+    return "".join(f'<div class="qa-source" id="{_anchor(turn, kind, i)}">{_heading(p)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
+
+
+def link_markers(text: str, turn: int, numbers: set[int]) -> str:
+    """Escape the answer and turn each [n] that cites a shown source into a link to it."""
+
+    def link(cited: list[int]) -> str:
+        return "".join(f'<a class="qa-cite" href="#{_anchor(turn, "s", n)}">[{n}]</a>' if n in numbers else f"[{n}]" for n in cited)
+
+    return replace_markers(_text(text), link)
+
+
+def render_answer(answer: Answer, turn: int) -> str:
+    """The final answer of chat turn `turn` (anchors are unique per turn), with its sources."""
+    if answer.refused:
+        body = f'<div class="qa-refusal">{_text(answer.text)}</div>{render_closest(answer.passages, turn)}'
+    else:
+        numbers = {c.n for c in answer.citations}
+        body = f'<div class="qa-answer">{link_markers(answer.text, turn, numbers)}</div>{render_sources(answer.citations, turn)}'
+    notes = []
+    if answer.refused and answer.refusal_reason:
+        notes.append(f"why: {Refusal(answer.refusal_reason).why('en')}")
+    if answer.standalone_question and _words(answer.standalone_question) != _words(answer.question):
+        notes.append(f"understood as « {html.escape(answer.standalone_question)} »")
+    if "total_s" in answer.timings:
+        notes.append(f"{answer.timings['total_s']:.1f} s")
+    note = f'<div class="qa-note">{html.escape(" · ").join(notes)}</div>' if notes else ""
+    return f'<div class="qa qa-final">{body}{note}{render_trace(answer)}</div>'
+
+
+def render_trace(answer: Answer) -> str:
+    """« Why this answer », collapsed: each stage of the pipeline, what it decided, its time."""
+    if not answer.trace:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(step.stage)}</td><td>{html.escape(step.decision)}</td>"
+        f"<td>{html.escape(_trace_figures(step.details))}</td><td>{step.seconds:.2f} s</td></tr>"
+        for step in answer.trace
+    )
+    head = "<tr><th>Stage</th><th>Decision</th><th>Figures</th><th>Time</th></tr>"
+    table = f'<table class="qa-trace-table"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+    return f'<details class="qa-trace"><summary>Why this answer</summary>{table}</details>'
+
+
+def _trace_figures(details: dict) -> str:
+    """The scalar figures of a step (scores, thresholds, language), not its lists of passages."""
+    shown = []
+    for key, value in details.items():
+        if isinstance(value, float):
+            shown.append(f"{key} {value:.3f}")
+        elif isinstance(value, str | int | bool) and key not in ("draft", "question"):
+            shown.append(f"{key} {value}")
+    return ", ".join(shown)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def render_draft(draft: str) -> str:
+    """The model's text as it streams in; replaced by the checked answer when it is done."""
+    return f'<div class="qa qa-draft">{_text(draft)} ▍<div class="qa-note">draft: checking it against the sources…</div></div>'
+
+
+def render_waiting() -> str:
+    return '<div class="qa qa-waiting">Waiting for the model (questions are answered one at a time)…</div>'
+
+
+def render_reading(passages: list[Passage], turn: int) -> str:
+    """What the page shows while the model reads: the passages it was given, before its answer."""
+    titles = ", ".join(dict.fromkeys(f"« {html.escape(p.title)} »" for p in passages))
+    items = _passage_items(passages, turn, "r")
+    return (
+        f'<div class="qa qa-reading">Reading {len(passages)} passages from {titles}…'
+        f'<details class="qa-sources"><summary class="qa-sources-head">The passages</summary>{items}</details></div>'
+    )
+
+
+def render_error(message: str) -> str:
+    return f'<div class="qa qa-error">⚠ {_text(message)}</div>'
+
+
+def plain_answer(answer: Answer) -> str:
+    """The answer as the conversation history carries it: no markers."""
+    return re.sub(r"\s*\[\d+\]", "", answer.text).strip()
+
+
+# -- upload results and the index view (pure) ------------------------------------------------
+
+
+_INGEST_DETAIL = {"added": "now in the index", "replaced": "its text changed: the new version replaces the old", "unchanged": "already in the index"}
+
+
+def ingest_rows(results: list[tuple[str, IngestReport]], titles: dict[str, str] | None = None) -> list[tuple[str, str, str, str]]:
+    """(file, status, article, detail) per article of each uploaded file, one row per file at least."""
+    titles = titles or {}
+    rows = []
+    for name, report in results:
+        before = len(rows)
+        for status, ids in (("added", report.added), ("replaced", report.replaced), ("unchanged", report.unchanged)):
+            rows.extend((name, status, titles.get(i, i), _INGEST_DETAIL[status]) for i in ids)
+        rows.extend((name, "rejected", where if where != name else "", why) for where, why in report.rejected)
+        if len(rows) == before:
+            rows.append((name, "rejected", "", "no article found in this file"))
+    return rows
+
+
+def render_ingest(results: list[tuple[str, IngestReport]], titles: dict[str, str] | None = None) -> str:
+    """The per-file result of an upload as an HTML table."""
+    rows = ingest_rows(results, titles)
+    if not rows:
+        return ""
+    counts = {s: sum(1 for r in rows if r[1] == s) for s in ("added", "replaced", "unchanged", "rejected")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    body = "".join(
+        f'<tr><td>{html.escape(f)}</td><td class="status-{s}">{s}</td><td>{html.escape(a)}</td><td>{html.escape(d)}</td></tr>' for f, s, a, d in rows
+    )
+    return (
+        f'<div class="ingest-result"><p><strong>{html.escape(summary)}</strong></p>'
+        f'<table class="ingest-table"><thead><tr><th>File</th><th>Result</th><th>Article</th><th>Details</th></tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def index_rows(articles: list[dict]) -> list[list]:
+    return [[a.get("title") or "", a.get("date") or "", _source_label(a.get("source")) or "", a.get("chunks", 0), a["id"]] for a in articles]
+
+
+def index_summary(articles: list[dict]) -> str:
+    chunks = sum(a.get("chunks", 0) for a in articles)
+    if not articles:
+        return "The index is empty: add articles below."
+    return f"**{len(articles)}** article{'s' * (len(articles) != 1)}, **{chunks}** chunk{'s' * (chunks != 1)} in the index."

@@ -1,0 +1,78 @@
+"""Articles into the store: chunked, embedded when new or changed, written as one change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import MetadataMode, TextNode
+
+from ..errors import InputError
+from ..store import make_nodes
+from ..types import Article, IngestReport
+from .chunking import chunk_text
+from .loaders import find_files, load_file
+
+
+def read_paths(paths: list[str | Path], progress: bool = False, names: dict[str, str] | None = None) -> tuple[list[Article], list[tuple[str, str]]]:
+    """The articles of files and folders, and the files or records rejected with the reason.
+
+    Args:
+        paths: files or folders (searched recursively).
+        progress: show a progress bar on the terminal.
+        names: display names for paths (uploads arrive under temporary names).
+    """
+    from tqdm import tqdm
+
+    files = find_files(paths)
+    articles: list[Article] = []
+    rejected: list[tuple[str, str]] = []
+    for path in tqdm(files, desc="Reading", unit="file", disable=not progress or len(files) < 5):
+        loaded = load_file(path, (names or {}).get(str(path)))
+        articles.extend(loaded.articles)
+        rejected.extend(loaded.rejected)
+    return articles, rejected
+
+
+class Indexer:
+    """Writes articles into a store with their chunks' vectors."""
+
+    def __init__(self, store, embed_model: BaseEmbedding, chunk_chars: int, overlap_chars: int) -> None:
+        self.store = store
+        self._embed = embed_model
+        self._chunk_chars, self._overlap_chars = chunk_chars, overlap_chars
+
+    def ingest(self, articles: list[Article], progress: bool = False, rejected: list | None = None) -> IngestReport:
+        """Add articles; unchanged ones are skipped, changed ones replaced, all in one write."""
+        report = IngestReport(rejected=list(rejected or []))
+        pending: list[tuple[Article, list[TextNode]]] = []
+        seen: set[str] = set()
+        for article in articles:
+            if article.id in seen:
+                report.rejected.append((article.id, "the same article id appears twice in this ingest"))
+                continue
+            seen.add(article.id)
+            status = self.store.status(article)
+            if status == "unchanged":
+                report.unchanged.append(article.id)
+                continue
+            chunks = chunk_text(article.text, self._chunk_chars, self._overlap_chars)
+            pending.append((article, make_nodes(article, chunks)))
+            (report.added if status == "added" else report.replaced).append(article.id)
+        if not pending:
+            return report
+        self._embed_nodes([node for _, nodes in pending for node in nodes], progress)
+        self.store.write(put=pending)
+        return replace(report, chunks_added=sum(len(nodes) for _, nodes in pending))
+
+    def remove(self, article_id: str) -> None:
+        if article_id not in self.store.articles():
+            raise InputError(f"no article {article_id!r} in the index: `assistant info --articles` lists them")
+        self.store.write(remove=[article_id])
+
+    def _embed_nodes(self, nodes: list[TextNode], progress: bool) -> None:
+        texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
+        vectors = self._embed.get_text_embedding_batch(texts, show_progress=progress)
+        for node, vector in zip(nodes, vectors):
+            node.embedding = vector

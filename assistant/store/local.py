@@ -1,0 +1,85 @@
+"""The store the assistant reads and writes, over a local index folder (`folder.ArticleIndex`).
+
+The assistant sees a store through these methods only (articles, status, write, dense,
+keywords, info), so that another store can stand in for this one."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, TextNode
+
+from ..types import Article
+from .folder import ArticleIndex, live_version
+
+
+class FolderStore:
+    """An index folder opened for reading and writing by one process."""
+
+    def __init__(self, index_dir: Path, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> None:
+        self.index_dir = Path(index_dir)
+        self._embed, self._identity, self._chunking = embed_model, identity, chunking
+        self._lock = threading.Lock()  # one writer at a time in this process
+        self._index = self._open()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def articles(self) -> dict[str, dict]:
+        """Article id -> {title, source, date, url, hash, chars, node_ids}."""
+        return self._index.articles
+
+    def status(self, article: Article) -> str:
+        """'unchanged', 'replaced' or 'added': what writing this article would do."""
+        return self._index.status(article)
+
+    def dense(self, question: str, k: int) -> list[NodeWithScore]:
+        """The k chunks whose vectors are closest to the question's, best first (cosine scores)."""
+        return self._index.index.as_retriever(similarity_top_k=k).retrieve(question)
+
+    def keywords(self, question: str, k: int) -> list[NodeWithScore]:
+        """The k chunks that best match the question's words (BM25, French stemming), best first."""
+        bm25 = self._index.keywords
+        if bm25 is None:
+            return []
+        bm25.similarity_top_k = min(k, len(bm25.corpus))  # BM25 fails asking for more than it holds
+        return bm25.retrieve(question)
+
+    @property
+    def manifest(self) -> dict:
+        return self._index.manifest
+
+    def info(self) -> dict:
+        """What `assistant info` shows of the store."""
+        version = live_version(self.index_dir)
+        return {
+            "index": str(self.index_dir),
+            "articles": len(self._index.articles),
+            "chunks": self._index.chunk_count,
+            "vector_search": self._index.layout,
+            "bytes_on_disk": sum(f.stat().st_size for f in version.rglob("*") if f.is_file()) if version else 0,
+        }
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, put: list[tuple[Article, list[TextNode]]] = (), remove: list[str] = ()) -> None:
+        """Add (or replace) articles with their embedded nodes and remove others, as one change:
+        it is on disk whole when this returns, and an error leaves the previous index in place."""
+        with self._lock:
+            index = self._index
+            try:
+                for article_id in remove:
+                    index.remove(article_id)
+                for article, nodes in put:
+                    index.put(article, nodes)
+                index.refit()
+                index.save(self.index_dir)
+            except BaseException:
+                self._index = self._open()  # memory may hold half of the change; the disk does not
+                raise
+
+    def _open(self) -> ArticleIndex:
+        if live_version(self.index_dir) is not None:
+            return ArticleIndex.load(self.index_dir, self._embed, self._identity)
+        return ArticleIndex.empty(self._embed, self._identity, self._chunking)

@@ -1,0 +1,146 @@
+"""Reading text (pure functions): sentences with exact offsets, words, stems, numbers, stopwords.
+
+Everything that reads text (chunking, evidence, grounding, follow-ups, the evaluation) reads it
+through here, so that « M. Milley » is one sentence and « rencontré » matches « rencontre »
+everywhere alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# -- sentences -------------------------------------------------------------------------------
+
+# Words that end with a period without ending the sentence (French first, some English).
+ABBREVIATIONS = frozenset(
+    """m mm mme mmes mlle mlles dr pr me mgr st ste gén gen col cdt lt sgt cap adj maj
+    av apr env etc cf ex ibid op vol chap fig éd ed p pp n no nº tél art al coll dir trad
+    janv févr fév avr juil sept oct nov déc mr mrs ms jr sr vs inc ltd corp co dept est approx""".split()
+)
+
+# A sentence ends with . ! ? or …, possibly followed by closing quotes or brackets (French
+# typography puts a space, often a non-breaking one, before « » »), then space.
+_END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]*[»”])?[\"')\]’]*(?=\s)")
+_WORD_BEFORE = re.compile(r"([\w.-]+)$")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) spans of the sentences of `text`, without surrounding whitespace.
+    Lines are hard boundaries: a headline and its paragraph never share a sentence."""
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in _lines(text):
+        start = block_start
+        for match in _END.finditer(text, block_start, block_end):
+            if _is_abbreviation(text, match.start()) or not _starts_sentence(text, match.end(), block_end):
+                continue
+            spans.append((start, match.end()))
+            start = match.end()
+        spans.append((start, block_end))
+    return [strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text` as strings."""
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span narrowed to exclude surrounding whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    blocks, start = [], 0
+    for match in re.finditer(r"\n", text):
+        blocks.append((start, match.start()))
+        start = match.end()
+    blocks.append((start, len(text)))
+    return [(s, e) for s, e in blocks if text[s:e].strip()]
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    match = _WORD_BEFORE.search(text, 0, dot)
+    if not match:
+        return False
+    word = match.group(1).lower().rsplit(".", 1)[-1].lstrip("-")
+    # Single letters are initials (« Mark A. Milley ») or parts of « J.-C. ».
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _starts_sentence(text: str, pos: int, limit: int) -> bool:
+    """What follows the punctuation looks like the start of a sentence, not a lower-case run-on."""
+    rest = text[pos:limit].lstrip()
+    return not rest or not rest[0].islower()
+
+
+# -- words -----------------------------------------------------------------------------------
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+# Words that carry no meaning of their own, per language. A word is a stopword when it is one in
+# any of these languages: a question in one language is often answered from a passage in another.
+STOPWORDS_BY_LANGUAGE = {
+    "fr": frozenset(
+        """le la les l un une des du de d au aux et ou mais donc or ni car que qu qui quoi dont où ce cet cette
+        ces son sa ses leur leurs il elle ils elles on nous vous je tu se s y en ne pas plus est sont a ont été
+        être avoir fait par pour dans sur sous avec sans entre vers chez à était étaient selon comme aussi""".split()
+    ),
+    "en": frozenset(
+        """the a an of to in on at by for with from and or but is are was were be been has have had it its this that
+        these those as into about which who whom what when where why how than then there their they he she his her""".split()
+    ),
+}
+STOPWORDS = frozenset().union(*STOPWORDS_BY_LANGUAGE.values())
+STEM_CHARS = 6  # crude, but enough to match « rencontré » with « rencontre » and « ukrainienne » with « ukrainien »
+
+
+def fold(word: str) -> str:
+    """Lower-case, without accents: « Été » -> « ete »."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    return fold(word)[:STEM_CHARS]
+
+
+def content_words(text: str) -> set[str]:
+    """The stems of the words of `text` that carry meaning (stopwords and lone letters left out)."""
+    words = (fold(w) for w in WORD.findall(text))
+    return {w[:STEM_CHARS] for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# What a passage may spell out where an answer writes digits (« deux ans » -> « 2 ans »). A bare
+# « un » is left out: as an article it is everywhere and would vouch for any invented 1.
+_NUMBER_WORDS = dict(
+    zip(
+        "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante cinquante soixante cent mille".split(),
+        "2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 30 40 50 60 100 1000".split(),
+    )
+)
+_SPELLED = re.compile(r"\b(un seul|une seule|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers written in digits (« 2,5 » and « 2.5 » alike)."""
+    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
+
+
+def stated_numbers(text: str) -> set[str]:
+    """The numbers a text states, in digits or in words."""
+    spelled = {_NUMBER_WORDS.get(word.lower(), "1") for word in _SPELLED.findall(text)}
+    return numbers(text) | spelled
+
+
+def unsupported_numbers(sentence: str, source: str) -> set[str]:
+    """Numbers in the sentence that the source never states: the usual sign of an invented fact."""
+    return numbers(sentence) - stated_numbers(source)
