@@ -70,6 +70,14 @@ class Settings:
     # Content words of the question that a cited sentence (with the one before it and the title)
     # must hold: an answer quoted from a sentence about something else is refused (README). 0: off.
     min_topic_words: int = 1
+    # The learned confidence (answering/confidence.py): a JSON file of two logistic regressions,
+    # "default" for the one shipped in the package, "" to answer by the hand-set checks alone.
+    confidence_model: str = ""
+    # Give the short answer when its probability of being right reaches `answer_threshold`; else
+    # quote the sentence when its probability of holding the answer reaches `quote_threshold`;
+    # else refuse. Chosen on the dev split for the operating point in README (docs/decisions.md).
+    answer_threshold: float = 0.5
+    quote_threshold: float = 0.5
     max_answer_tokens: int = 80  # one short sentence and its markers; bounds a runaway answer to ~6 s
     context_window: int = 2048
     threads: int = field(default_factory=lambda: os.cpu_count() or 2)

@@ -175,12 +175,12 @@ class Generator:
                 self._save_state(path)
         self._primed.add(key)
 
-    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None, watch: FirstStep | None = None) -> Iterator[str]:
+    def stream(self, messages: list[dict], max_tokens: int = 160, stop: list[str] | None = None, watch: StepWatch | None = None) -> Iterator[str]:
         """Yield the answer's text piece by piece (temperature 0: the same question, the same answer).
 
         Args:
-            watch: records the model's first-step probabilities; it is filled in before the
-                first piece is yielded.
+            watch: records the model's step probabilities; its first step is filled in before
+                the first piece is yielded.
         """
         with self._lock:
             chunks = self._llm.create_chat_completion(
@@ -257,21 +257,25 @@ class Generator:
         return True
 
 
-class FirstStep:
-    """A llama-cpp-python logits processor that reads the model's first step and changes nothing.
+class StepWatch:
+    """A llama-cpp-python logits processor that reads the model's steps and changes nothing.
 
     At temperature 0 only the top token is written, but the distribution says how sure the
-    model was: `probability` is the share it gave to `tokens` (the start of a refusal word, say),
-    so a refusal that lost narrowly to an answer can still be told apart from a confident answer."""
+    model was: `probability` is the share it gave, at its first step, to `tokens` (the start of
+    a refusal word, say), so a refusal that lost narrowly to an answer can be told apart from a
+    confident answer; `chosen` is the probability of the token written at each step."""
 
     def __init__(self, tokens: list[int]) -> None:
         self.tokens = np.asarray(tokens, dtype=np.intp)
         self.probability: float | None = None
+        self.chosen: list[float] = []
 
     def __call__(self, input_ids: np.ndarray, logits: np.ndarray) -> np.ndarray:
+        shifted = np.exp(logits - logits.max(), dtype=np.float64)
+        total = shifted.sum()
         if self.probability is None:
-            shifted = np.exp(logits - logits.max(), dtype=np.float64)
-            self.probability = float(shifted[self.tokens].sum() / shifted.sum())
+            self.probability = float(shifted[self.tokens].sum() / total)
+        self.chosen.append(float(1.0 / total))  # the top token's share: exp(0) over the sum
         return logits
 
 

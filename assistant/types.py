@@ -147,6 +147,9 @@ class Answer:
     draft: str | None = None  # what the model wrote, before the checks (None when it was not asked)
     trace: list[Step] = field(default_factory=list)
     language: str = "fr"  # of the question (ISO code): refusals and explanations are given in it
+    # "answer" (a short answer), "quote" (the source's sentence, verbatim) or "refused"
+    outcome: str = "answer"
+    confidence: float | None = None  # the learned probability that the outcome is right (None: not measured)
 
     def to_dict(self) -> dict:
         """The answer as JSON-able data: what `ask --json` prints and the web API returns."""
@@ -154,6 +157,8 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
+            "outcome": self.outcome,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
             "language": self.language,
             "refusal_reason": self.refusal_reason,
             "refusal_probability": None if self.refusal_probability is None else round(self.refusal_probability, 4),

@@ -181,6 +181,23 @@ def test_article_text_is_escaped():
     assert "[7]" in html and "#qa1-s7" not in html  # a marker with no source is left as text
 
 
+def test_full_width_markers_link_to_their_source_too():
+    # The small models sometimes write 【1】; the page used its own [n] pattern and left it as text.
+    p = passage("Milley a rencontré Zaluzhny en Pologne.")
+    c = Citation(1, p, "en Pologne", p.start + 28, p.start + 38)
+    html = render.render_answer(Answer("q", "En Pologne 【1】.", False, [c], [p], {}), turn=1)
+    assert '<a class="qa-cite" href="#qa1-s1">[1]</a>' in html and "【" not in html
+
+
+def test_why_this_answer_lists_the_stages_collapsed():
+    from assistant.types import Step
+
+    trace = [Step("retrieve", 0.012, "found 4", {"passages": [{"article_id": "a"}]}), Step("passage_gate", 0.0, "passed", {"best_passage_cosine": 0.8734})]
+    html = render.render_answer(Answer("q", "En Pologne.", False, [], [], {}, trace=trace), turn=1)
+    assert '<details class="qa-trace">' in html and "Why this answer" in html
+    assert "passage_gate" in html and "best_passage_cosine 0.873" in html and "article_id" not in html
+
+
 def test_http_links_only():
     p = passage("Texte.", url='https://example.org/a?x=1&y="2"')
     html = render.render_closest([p], turn=1)
@@ -327,6 +344,7 @@ def test_gradio_client_gets_answer_and_sources(fake, served):
     history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": data["answer"]}]
     follow_up = client.predict("Et à quelle heure ?", history, api_name="/ask")
     assert follow_up["standalone_question"] == "rewritten"
+    assert set(data) == set(Answer("q", "", True).to_dict()), "the web API gives what `ask --json` prints"
     with pytest.raises(Exception, match="question is empty"):
         client.predict("  ", None, api_name="/ask")
 

@@ -134,6 +134,10 @@ def test_chat_in_the_browser(chat_server, browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     figures = {"launch_to_ready_s (first run: index built, model loaded)": round(chat_server["ready_s"], 1)}
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    # Every wait is for a state, so a long limit costs nothing when things go well; the default
+    # 30 s was once too short for an upload on a busy machine, and a test that fails by chance
+    # teaches people to ignore red.
+    page.set_default_timeout(ANSWER_TIMEOUT_MS)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(chat_server["url"])
@@ -147,15 +151,22 @@ def test_chat_in_the_browser(chat_server, browser, tmp_path):
         assert len(quote) > 5 and " ".join(quote.split()) in " ".join(SAMPLE_ARTICLE.read_text(encoding="utf-8").split())
         href = answer.locator("a.qa-cite").first.get_attribute("href")
         assert page.evaluate("id => !!document.getElementById(id)", href[1:]), f"[n] links to {href}, which is not in the page"
+        # « Why this answer », collapsed under the sources: every stage, in order.
+        trace = answer.locator("details.qa-trace")
+        assert not trace.get_attribute("open")
+        trace.locator("summary").click()
+        stages = trace.locator("tbody tr td:first-child").all_inner_texts()
+        assert stages == ["understand", "retrieve", "passage_gate", "evidence", "sentence_gate", "draft", "verify", "verbatim"], stages
 
         # A second article, uploaded from the page, answers a question the first cannot.
         article = tmp_path / "mediatheque-saint-malo.txt"
         article.write_text(SECOND_ARTICLE, encoding="utf-8")
         page.get_by_role("tab", name="Articles").click()
         page.locator("#upload input[type=file]").set_input_files([str(article)])
-        page.locator("#upload").get_by_text(article.name).first.wait_for()
+        # The file must be on the server before the button sends it: its download link appears then.
+        page.locator(f'#upload a[download="{article.name}"]').wait_for()
         page.locator("#add").click()
-        page.locator("#upload-result table").wait_for(timeout=120_000)
+        page.locator("#upload-result table").wait_for()
         assert "added" in page.locator("#upload-result").inner_text()
         page.wait_for_function("() => document.querySelector('#index-summary').innerText.includes('2 articles')")
         assert "Camille Roussel" in page.locator("#index-table").inner_text()

@@ -74,3 +74,34 @@ def test_ask_json_prints_one_object(index, capsys):
     assert set(result) >= {"answer", "refused", "citations", "timings"}
     assert "Pologne" in result["answer"] and not result["refused"]
     assert {"n", "title", "source", "start", "end", "quote", "passage"} <= set(result["citations"][0])
+
+
+def test_ask_json_prints_the_answer_with_its_trace(index, capsys, monkeypatch):
+    from tests.conftest import HashEmbedding, ScriptedGenerator
+
+    from assistant import api
+
+    original = api.Assistant.__init__
+
+    def fast(self, settings, embed_model=None, generator=None):  # the CLI's own path, with the fast fakes
+        original(self, settings, HashEmbedding(), ScriptedGenerator({"Où Milley": "Dans le sud-est de la Pologne [1]."}))
+
+    monkeypatch.setattr(api.Assistant, "__init__", fast)
+    monkeypatch.setenv("ASSISTANT_MIN_RELEVANCE", "0.2")
+    monkeypatch.setenv("ASSISTANT_MIN_SENTENCE_RELEVANCE", "0.2")
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--json", "Où Milley a-t-il rencontré Zaluzhny ?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert not data["refused"] and "Pologne" in data["answer"] and data["citations"][0]["quote"]
+    assert [step["stage"] for step in data["trace"]] == ["understand", "retrieve", "passage_gate", "evidence", "sentence_gate", "draft", "verify", "verbatim"]
+    assert {"title", "source", "date", "url", "start", "end", "quote", "passage"} <= set(data["citations"][0])
+
+
+def test_the_index_folder_comes_from_assistant_index(tmp_path, monkeypatch):
+    # Assistant.open() read ASSISTANT_INDEX_DIR, not the ASSISTANT_INDEX the README promised.
+    from assistant.config import Settings
+
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "elsewhere"))
+    assert Settings.from_env().index_dir == tmp_path / "elsewhere"
+    assert Settings.from_env(index_dir=tmp_path / "given").index_dir == tmp_path / "given", "an explicit folder wins"

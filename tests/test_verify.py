@@ -114,10 +114,16 @@ def test_cross_language_answer_is_accepted_through_similarity():
     assert not result.refused and result.citations[0].n == 1
 
 
-def test_best_quote_is_the_shortest_span_with_the_most_shared_words():
+def test_the_quote_is_the_sentence_that_says_it():
     start, end = best_quote("à 11 heures du matin", passage(POLAND))
-    quote = POLAND[start:end]
-    assert "11 heures du matin" in quote and len(quote) < len(POLAND) // 2
+    assert POLAND[start:end] == POLAND.split(" Aucune")[0], "the whole sentence, not a fragment of it"
+
+
+def test_an_answer_in_another_language_quotes_the_sentence_closest_in_meaning():
+    # No word of « At 11 in the morning » is in the passage: the first sentence used to be quoted.
+    text = "Milley dirige l'état-major. Il est arrivé en Pologne vers 11 heures du matin."
+    start, end = best_quote("At 11 in the morning", passage(text), similarity=lambda s, texts: [0.9 if "11" in t else 0.2 for t in texts])
+    assert text[start:end] == "Il est arrivé en Pologne vers 11 heures du matin."
 
 
 ENGLISH_TO_FRENCH = {"in": "dans", "the": "le", "south-east": "sud-est", "of": "de", "poland": "pologne", "at": "à", "kyiv": "kyiv"}

@@ -4,9 +4,12 @@ refusal policy (`policy`). `build` wires the default stages from the settings.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from ..config import Settings
+from ..config import PACKAGE_DIR, Settings
 from ..embeddings.sentences import Cosines
+from .confidence import ConfidenceModel
+from .decide import Decide
 from .draft import Draft
 from .evidence import SelectEvidence
 from .gates import PassageGate, SentenceGate
@@ -14,14 +17,18 @@ from .pipeline import Pipeline, Query, last
 from .policy import Refusal, refusal_text
 from .retrieve import Retrieve
 from .understand import Understand
+from .verbatim import Verbatim
 from .verify import Rules, Verify
+
+DEFAULT_CONFIDENCE_MODEL = PACKAGE_DIR / "data" / "confidence-model.json"
 
 __all__ = ["Pipeline", "Query", "Refusal", "build", "last", "refusal_text"]
 
 
 def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipeline:
     """The default pipeline: understand -> retrieve -> passage gate -> evidence -> sentence gate
-    -> draft -> verify.
+    -> draft -> verify -> verbatim, then decide when a confidence model is set (the checks of
+    verify then inform it instead of refusing).
 
     Args:
         settings: thresholds and sizes.
@@ -29,14 +36,24 @@ def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipelin
         cosines: the question-to-sentence and sentence-to-text similarities.
         llm: returns the loaded generator (called only when a stage needs the model).
     """
-    return Pipeline(
-        [
-            Understand(llm),
-            Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
-            PassageGate(settings.min_relevance),
-            SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank),
-            SentenceGate(settings.min_sentence_relevance),
-            Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
-            Verify(Rules.from_settings(settings), cosines.similarity),
-        ]
-    )
+    model = confidence_model(settings.confidence_model)
+    stages = [
+        Understand(llm),
+        Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
+        PassageGate(settings.min_relevance),
+        SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank),
+        SentenceGate(settings.min_sentence_relevance),
+        Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
+        Verify(Rules.from_settings(settings), cosines.similarity, refuse=model is None),
+        Verbatim(),
+    ]
+    if model is not None:
+        stages.append(Decide(model, settings.answer_threshold, settings.quote_threshold))
+    return Pipeline(stages)
+
+
+def confidence_model(name: str) -> ConfidenceModel | None:
+    """The model the setting names: "default" (shipped in the package), a file, or "" (None)."""
+    if not name:
+        return None
+    return ConfidenceModel.load(DEFAULT_CONFIDENCE_MODEL if name == "default" else Path(name).expanduser())

@@ -1,5 +1,5 @@
 """Citations as data (pure functions): number passages for the prompt, parse the [n] markers of
-an answer, and find in a passage the shortest quote that supports a sentence."""
+an answer, and find in a passage the sentence that supports an answer's sentence."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from ..types import Citation, Passage
 
 # [1], [1, 2], [1,2,3] and the full-width brackets small models sometimes emit.
 _MARKER = re.compile(r"\s*[\[【]\s*(\d+(?:\s*[,;]\s*\d+)*)\s*[\]】]")
-_CLAUSE = re.compile(r"[^,;:()«»“”\"—–]+")
+# (text, texts) -> a similarity per text, e.g. embedding cosines
+Similarity = Callable[[str, list[str]], list[float]]
 
 
 @dataclass(frozen=True)
@@ -75,46 +76,29 @@ def render(sentences: list[Sentence]) -> str:
     return " ".join(parts)
 
 
-def best_quote(sentence: str, passage: Passage) -> tuple[int, int]:
-    """Offsets (in the passage text) of the shortest span holding the most content words of
-    `sentence`: the best sentence or clause, narrowed to the words that match. The first
-    sentence of the passage when no word matches (an answer in another language)."""
+def best_quote(sentence: str, passage: Passage, similarity: Similarity | None = None) -> tuple[int, int]:
+    """Offsets (in the passage text) of the passage's sentence that supports `sentence`: the one
+    holding the most of its content words (the shorter on a tie). For an answer in another
+    language, whose words match nothing, the sentence `similarity` finds closest in meaning, else
+    the first one."""
     wanted = content_words(sentence)
     text = passage.text
-    candidates = []
-    for start, end in split_sentences(text):
-        candidates.append((start, end))
-        candidates.extend(_trim(text, m.start(), m.end()) for m in _CLAUSE.finditer(text, start, end))
-    candidates = [(s, e) for s, e in candidates if e > s]
-    if not candidates:
-        return 0, len(text)
-    start, end = max(candidates, key=lambda span: (len(wanted & content_words(text[span[0] : span[1]])), -(span[1] - span[0])))
-    if not wanted & content_words(text[start:end]):
-        return candidates[0]
-    return _widen(text, *_narrowest_window(text, start, end, wanted), start, end)
+    spans = split_sentences(text) or [(0, len(text))]
+    shared = [len(wanted & content_words(text[s:e])) for s, e in spans]
+    if max(shared) == 0 and similarity is not None:
+        scores = similarity(sentence, [text[s:e] for s, e in spans])
+        return spans[max(range(len(spans)), key=scores.__getitem__)]
+    return spans[max(range(len(spans)), key=lambda i: (shared[i], -(spans[i][1] - spans[i][0])))]
 
 
-MIN_QUOTE_CHARS = 30  # a lone word (« Pologne ») is a poor quote: give it a few words of context
-
-
-def _widen(text: str, start: int, end: int, limit_start: int, limit_end: int) -> tuple[int, int]:
-    """Add neighbouring words on both sides, within the clause, until the quote reads as a phrase."""
-    words = [(m.start(), m.end()) for m in WORD.finditer(text, limit_start, limit_end)]
-    before = [w for w in words if w[1] <= start]
-    after = [w for w in words if w[0] >= end]
-    while end - start < MIN_QUOTE_CHARS and (before or after):
-        if before:
-            start = before.pop()[0]
-        if after and end - start < MIN_QUOTE_CHARS:
-            end = after.pop(0)[1]
-    return start, end
-
-
-def _narrowest_window(text: str, start: int, end: int, wanted: set[str]) -> tuple[int, int]:
-    """The shortest run of words in text[start:end] that still holds every matched stem."""
+def narrowest_window(text: str, start: int, end: int, wanted: set[str]) -> tuple[int, int]:
+    """The shortest run of words in text[start:end] that still holds every matched stem of
+    `wanted` (the whole span when none matches)."""
     words = [(m.start(), m.end(), stem(m.group())) for m in WORD.finditer(text, start, end)]
     needed = wanted & {word_stem for _, _, word_stem in words}
     best = (start, end)
+    if not needed:
+        return best
     for i, (word_start, _, _) in enumerate(words):
         seen: set[str] = set()
         for _, word_end, word_stem in words[i:]:
@@ -127,18 +111,11 @@ def _narrowest_window(text: str, start: int, end: int, wanted: set[str]) -> tupl
     return best
 
 
-def cite(n: int, passage: Passage, sentence: str) -> Citation:
-    start, end = best_quote(sentence, passage)
+def cite(n: int, passage: Passage, sentence: str, similarity: Similarity | None = None) -> Citation:
+    """Passage `n` cited for `sentence`, with the sentence of the passage that supports it."""
+    start, end = best_quote(sentence, passage, similarity)
     return Citation(n=n, passage=passage, quote=passage.text[start:end], quote_start=passage.start + start, quote_end=passage.start + end)
 
 
 def _numbers(piece: str) -> list[int]:
     return [int(n) for group in _MARKER.findall(piece) for n in re.findall(r"\d+", group)]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and not text[start].isalnum():
-        start += 1
-    while end > start and not (text[end - 1].isalnum() or text[end - 1] in ".!?"):
-        end -= 1
-    return start, end

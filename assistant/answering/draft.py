@@ -7,7 +7,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 from .. import language, prompts
-from ..generation import FirstStep
+from ..generation import StepWatch
 from ..types import Reading
 from .citations import format_context
 from .pipeline import Decision, Event, Query
@@ -35,7 +35,7 @@ class Draft:
 
     def run(self, query: Query) -> Generator[Event, None, Decision]:
         yield Reading(query.passages)  # a reader sees the sources while the model reads them
-        watch = FirstStep(self._refusal_token_ids())
+        watch = StepWatch(self._refusal_token_ids())
         messages = prompts.answer_messages(format_context(query.evidence.excerpts), query.question, language.name(query.language))
         pieces: list[str] = []
         for piece in self._llm().stream(messages, self.max_tokens, watch=watch):
@@ -47,7 +47,8 @@ class Draft:
             yield piece
         query.draft = "".join(pieces)
         query.refusal_probability = watch.probability
-        details = {"draft": query.draft, "refusal_probability": watch.probability}
+        # How sure the model was of each token it wrote (the confidence stage reads them).
+        details = {"draft": query.draft, "refusal_probability": watch.probability, "token_probabilities": watch.chosen[: len(pieces) + 1]}
         if not query.draft:
             unsure = (watch.probability or 0.0) >= self.refusal_threshold
             return Decision(details=details, refusal=Refusal.THRESHOLD if unsure else Refusal.MODEL)

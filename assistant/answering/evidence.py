@@ -26,6 +26,17 @@ class Excerpt(NamedTuple):
     text: str
 
 
+class Chosen(NamedTuple):
+    """One sentence the model reads: passage `n`, its offsets in that passage's text, its
+    relevance to the question and the score that chose it."""
+
+    n: int
+    start: int
+    end: int
+    relevance: float
+    score: float
+
+
 class Evidence(NamedTuple):
     """What the model reads, and how close the passages' best sentence comes to the question."""
 
@@ -33,6 +44,7 @@ class Evidence(NamedTuple):
     # The highest relevance of any one sentence (unweighted): a question no sentence comes close
     # to is one the passages do not answer, however close their topic (0 with no sentence).
     best_relevance: float
+    chosen: tuple[Chosen, ...] = ()  # the sentences read, the surest first (none: whole passages)
 
 
 def select(question: str, passages: list[Passage], max_chars: int, relevance: Relevance) -> Evidence:
@@ -62,7 +74,8 @@ def select(question: str, passages: list[Passage], max_chars: int, relevance: Re
         if i != first and used + end - start <= max_chars:
             chosen.append(i)
             used += end - start
-    return Evidence(_excerpts(passages, [sentences[i] for i in chosen]), max(similarity))
+    picked = tuple(Chosen(*sentences[i], similarity[i], scores[i]) for i in chosen)
+    return Evidence(_excerpts(passages, [sentences[i] for i in chosen]), max(similarity), picked)
 
 
 def rerank(question: str, passages: list[Passage], relevance: Relevance, weight: float) -> list[Passage]:
@@ -142,5 +155,6 @@ class SelectEvidence:
             "ranking": [p.article_id for p in query.candidates[:TRACED]],
             "excerpts": excerpts,
             "chars": sum(len(e["text"]) for e in excerpts),
+            "sentences": [{"n": c.n, "start": c.start, "end": c.end, "cosine": c.relevance, "score": c.score} for c in query.evidence.chosen],
         }
         return Decision(f"{len(excerpts)} excerpts", details)

@@ -41,6 +41,8 @@ class Query:
     refusal_probability: float | None = None
     text: str = ""  # the checked answer
     citations: list[Citation] = field(default_factory=list)
+    outcome: str = "answer"  # "answer" (a short answer) or "quote" (the source's sentence, verbatim)
+    confidence: float | None = None  # the learned probability that the outcome is right
     timings: dict[str, float] = field(default_factory=dict)
     trace: list[Step] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
@@ -136,6 +138,8 @@ def answer(query: Query, refusal: Refusal | None = None) -> Answer:
         draft=query.draft,
         trace=list(query.trace),
         language=query.language,
+        outcome="refused" if refusal else query.outcome,
+        confidence=None if refusal else query.confidence,
     )
 
 

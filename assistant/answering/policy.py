@@ -20,6 +20,7 @@ class Refusal(str, Enum):
     ANSWER_TYPE = "answer_type"
     UNSUPPORTED = "unsupported"
     OFF_TOPIC = "off_topic"
+    UNSURE = "unsure"
 
     def why(self, language: str = "en") -> str:
         """The reason in a sentence, in French or English (English for other languages)."""
@@ -54,6 +55,10 @@ _WHY = {
     Refusal.OFF_TOPIC: (
         "les phrases citées par le modèle parlent d'autre chose que la question",
         "the sentences the model quoted speak of something else",
+    ),
+    Refusal.UNSURE: (
+        "ni la réponse ni la phrase qui la porterait n'étaient assez probablement justes",
+        "neither the answer nor the sentence it would rest on was likely enough to be right",
     ),
 }
 

@@ -56,6 +56,51 @@ class Grounded:
         return self.reason is not None
 
 
+@dataclass(frozen=True)
+class Findings:
+    """What the checks found in a draft, each check apart, whatever the others found."""
+
+    said_unknown: bool  # the model wrote that the passages do not say
+    kind_fits: bool  # an age, a time, a quantity where one was asked (True when none was)
+    kept: list[Sentence]  # the sentences some passage backs, with their checked markers
+    dropped: int  # sentences no passage backs
+    citations: list[Citation]
+    topic_words: int  # most question words shared by a cited sentence (with the one before, the title)
+    on_topic: bool  # topic_words reaches the rule (True when the check is off or skipped)
+    support: float  # best share of a kept sentence's new words its passage holds
+    moved: bool  # a marker was added or moved to the passage that backs its sentence
+
+    def refusal(self) -> Refusal | None:
+        """The first check that fails, in the order they were tuned (README of the rules)."""
+        if self.said_unknown:
+            return Refusal.MODEL
+        if not self.kind_fits:
+            return Refusal.ANSWER_TYPE
+        if not self.kept:
+            return Refusal.UNSUPPORTED
+        if not self.on_topic:
+            return Refusal.OFF_TOPIC
+        return None
+
+    def grounded(self) -> Grounded:
+        reason = self.refusal()
+        return Grounded("", [], reason) if reason else Grounded(citations.render(self.kept), self.citations)
+
+    def figures(self) -> dict:
+        """The findings as the trace records them (the confidence stage reads them there)."""
+        return {
+            "said_unknown": self.said_unknown,
+            "kind_fits": self.kind_fits,
+            "kept": len(self.kept),
+            "dropped": self.dropped,
+            "cited": [c.n for c in self.citations],
+            "topic_words": self.topic_words,
+            "on_topic": self.on_topic,
+            "support": self.support,
+            "moved": self.moved,
+        }
+
+
 def ground(
     answer: str,
     question: str,
@@ -64,7 +109,20 @@ def ground(
     similarity: Similarity | None = None,
     cross_lingual: bool = False,
 ) -> Grounded:
-    """Keep the sentences of `answer` that the passages support, each with checked citations.
+    """Keep the sentences of `answer` that the passages support, each with checked citations,
+    or refuse with the first check that fails (see `examine` for the arguments)."""
+    return examine(answer, question, passages, rules, similarity, cross_lingual).grounded()
+
+
+def examine(
+    answer: str,
+    question: str,
+    passages: list[Passage],
+    rules: Rules | None = None,
+    similarity: Similarity | None = None,
+    cross_lingual: bool = False,
+) -> Findings:
+    """Run every check on a draft.
 
     Args:
         answer: the model's raw text, with [n] markers.
@@ -80,42 +138,51 @@ def ground(
     rules = rules or Rules.from_settings(Settings())
     if similarity is not None and cross_lingual:
         similarity = _by_windows(similarity)
-    if not answer.strip() or _REFUSAL.search(answer):
-        return Grounded("", [], Refusal.MODEL)
-    if not kinds.fits(question, citations.strip_markers(answer)):
-        return Grounded("", [], Refusal.ANSWER_TYPE)
+    said_unknown = not answer.strip() or _REFUSAL.search(answer) is not None
+    kind_fits = kinds.fits(question, citations.strip_markers(answer))
     supports = _Support(question, rules, similarity)
     kept: list[Sentence] = []
-    for sentence in citations.parse_answer(answer, len(passages)):
+    parsed = [] if said_unknown else citations.parse_answer(answer, len(passages))
+    moved = False
+    for sentence in parsed:
         backing = [n for n in sentence.cited if supports(sentence.text, passages[n - 1])]
         if not backing:  # no marker, or one pointing at the wrong passage: find the right one
             backing = supports.best_passage(sentence.text, passages)
+            moved = moved or bool(backing)
         if backing:
             kept.append(Sentence(sentence.text, tuple(backing)))
-    if not kept:
-        return Grounded("", [], Refusal.UNSUPPORTED)
     found: dict[int, Citation] = {}
     for sentence in kept:
         for n in sentence.cited:
-            found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text))
+            found.setdefault(n, citations.cite(n, passages[n - 1], sentence.text, similarity if cross_lingual else None))
     cited = [found[n] for n in sorted(found)]
-    if rules.min_topic_words and not cross_lingual and not any(_on_topic(question, c, rules.min_topic_words) for c in cited):
-        return Grounded("", [], Refusal.OFF_TOPIC)
-    return Grounded(citations.render(kept), cited)
+    topic_words = max((_topic_words(question, c) for c in cited), default=0)
+    checked = rules.min_topic_words and not cross_lingual
+    return Findings(
+        said_unknown=said_unknown,
+        kind_fits=kind_fits,
+        kept=kept,
+        dropped=len(parsed) - len(kept),
+        citations=cited,
+        topic_words=topic_words,
+        on_topic=not checked or topic_words >= rules.min_topic_words,
+        support=max((_lexical(s.text, question, passages[s.cited[0] - 1]) for s in kept), default=0.0),
+        moved=moved,
+    )
 
 
-def _on_topic(question: str, citation: Citation, min_words: int) -> bool:
-    """Whether the quoted sentence speaks of what was asked: it, the sentence before it (which
-    often names the subject a pronoun then stands for) or the title shares words with the
-    question. An answer taken from a sentence about something else answers another question:
-    on the PIAF dev split, this was so for 26 of the 48 probes the model answered, 31 of its
-    263 wrong answers and 6 of its 304 right ones (README)."""
+def _topic_words(question: str, citation: Citation) -> int:
+    """How many words of the question the quoted sentence shares with it, counting the sentence
+    before it (which often names the subject a pronoun then stands for) and the title. An answer
+    taken from a sentence about something else answers another question: on the PIAF dev split,
+    this was so for 26 of the 48 probes the model answered, 31 of its 263 wrong answers and 6 of
+    its 304 right ones (docs/decisions.md)."""
     passage = citation.passage
     at = citation.quote_start - passage.start
     spans = split_sentences(passage.text) or [(0, len(passage.text))]
     here = next((i for i, (start, end) in enumerate(spans) if start <= at < end), 0)
     context = passage.title + " " + passage.text[spans[max(0, here - 1)][0] : spans[here][1]]
-    return len(content_words(question) & content_words(context)) >= min_words
+    return len(content_words(question) & content_words(context))
 
 
 def _new_words(sentence: str, question: str) -> set[str]:
@@ -184,23 +251,27 @@ def _windows(text: str, size: int, stride: int = 2) -> list[str]:
 
 
 class Verify:
-    """Keeps what the passages support of the model's draft, with checked citations, or refuses.
+    """Keeps what the passages support of the model's draft, with checked citations, and refuses
+    by the first check that fails; with `refuse` False it only records what the checks found
+    (the confidence stage then decides).
 
-    Reads: draft, question, language, passages. Fills: text, citations."""
+    Reads: draft, question, language, passages. Fills: text, citations (what is supported)."""
 
     name = "verify"
     reads = ("draft", "question", "language", "passages")
     fills = ("text", "citations")
 
-    def __init__(self, rules: Rules, similarity: Similarity) -> None:
-        self.rules, self._similarity = rules, similarity
+    def __init__(self, rules: Rules, similarity: Similarity, refuse: bool = True) -> None:
+        self.rules, self._similarity, self.refuse = rules, similarity, refuse
 
     def run(self, query: Query) -> Decision:
         # An answer in another language than its article (English about a French one) is checked by meaning.
         cross_lingual = query.language != language.detect(query.passages[0].text)
-        grounded = ground(query.draft, query.question, query.passages, self.rules, self._similarity, cross_lingual)
-        details = {"cross_lingual": cross_lingual, "cited": [c.n for c in grounded.citations]}
-        if grounded.refused:
-            return Decision(details=details, refusal=grounded.reason)
-        query.text, query.citations = grounded.text, grounded.citations
-        return Decision("supported", details)
+        findings = examine(query.draft, query.question, query.passages, self.rules, self._similarity, cross_lingual)
+        details = {"cross_lingual": cross_lingual, **findings.figures()}
+        if findings.kept and not findings.said_unknown:
+            query.text, query.citations = citations.render(findings.kept), findings.citations
+        reason = findings.refusal()
+        if reason and self.refuse:
+            return Decision(details=details, refusal=reason)
+        return Decision("supported" if reason is None else f"found {reason.value}", details)

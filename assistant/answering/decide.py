@@ -1,0 +1,64 @@
+"""The one decision after the model has written: a short answer, the source's sentence quoted,
+or a refusal, by the learned probabilities that each is right (`confidence`).
+
+A short answer is given when it is likely right. When it is not, but the sentence it rests on
+(or, when the model found nothing, the surest sentence of the evidence) likely holds the answer,
+that sentence is given verbatim with its citation (« L'article dit : « … » [1]. »): the reader
+gets what the article says instead of a guess or nothing. Otherwise the assistant refuses."""
+
+from __future__ import annotations
+
+from ..types import Citation, Passage
+from .confidence import ConfidenceModel, signals
+from .pipeline import Decision, Query
+from .policy import Refusal
+
+QUOTE_TEXTS = {"fr": "L'article dit : « {quote} » [{n}].", "en": 'The article says: "{quote}" [{n}].'}
+
+
+def quoted(citations: list[Citation], passages: list[Passage], sentences: list[dict]) -> Citation | None:
+    """The sentence a quote would give: the one the answer cites, else the evidence's surest
+    sentence (`sentences`: the evidence stage's trace entries, with n, start, end)."""
+    if citations:
+        return citations[0]
+    if not sentences or not passages:
+        return None
+    best = sentences[0]
+    passage = passages[best["n"] - 1]
+    start, end = best["start"], best["end"]
+    return Citation(best["n"], passage, passage.text[start:end], passage.start + start, passage.start + end)
+
+
+def quote_text(citation: Citation, language: str) -> str:
+    return QUOTE_TEXTS.get(language, QUOTE_TEXTS["en"]).format(quote=citation.quote.strip(), n=citation.n)
+
+
+class Decide:
+    """Answer, quote or refuse by the confidence models.
+
+    Reads: text, citations, passages, evidence, language, question. Fills: outcome,
+    confidence, and text and citations for a quote."""
+
+    name = "decide"
+    reads = ("text", "citations", "passages", "evidence", "language", "question")
+    fills = ("outcome", "confidence", "text", "citations")
+
+    def __init__(self, model: ConfidenceModel, answer_threshold: float, quote_threshold: float) -> None:
+        self.model = model
+        self.answer_threshold, self.quote_threshold = answer_threshold, quote_threshold
+
+    def run(self, query: Query) -> Decision:
+        trace = {step.stage: step.details for step in query.trace}
+        row = signals(trace, query.question)
+        answer = self.model.answer.probability(row) if query.text else 0.0
+        quote = quoted(query.citations, query.passages, trace.get("evidence", {}).get("sentences", []))
+        quote_probability = self.model.quote.probability(row) if quote else 0.0
+        details = {"answer_probability": answer, "quote_probability": quote_probability}
+        if query.text and answer >= self.answer_threshold:
+            query.outcome, query.confidence = "answer", answer
+            return Decision("answer", details)
+        if quote is not None and quote_probability >= self.quote_threshold:
+            query.outcome, query.confidence = "quote", quote_probability
+            query.text, query.citations = quote_text(quote, query.language), [quote]
+            return Decision("quote", details)
+        return Decision(details=details, refusal=Refusal.UNSURE)
