@@ -70,7 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmark ingestion, FAISS index types and the generation models")
     bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
-    bench.add_argument("--passages", type=Path, help="corpus JSONL whose paragraphs are embedded and drawn into keyword chunks (default: the sample article; the README uses ../shared/eval/piaf_dev_contexts.jsonl)")
+    bench.add_argument(
+        "--passages",
+        type=Path,
+        help="corpus JSONL ({context_id, title, text}) to embed and draw keyword chunks from (default: the sample article)",
+    )
     bench.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
     bench.set_defaults(run=_bench)
     return parser

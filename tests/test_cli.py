@@ -77,9 +77,8 @@ def test_ask_json_prints_one_object(index, capsys):
 
 
 def test_ask_json_prints_the_answer_with_its_trace(index, capsys, monkeypatch):
-    from tests.conftest import HashEmbedding, ScriptedGenerator
-
     from assistant import api
+    from tests.conftest import HashEmbedding, ScriptedGenerator
 
     original = api.Assistant.__init__
 
