@@ -138,6 +138,12 @@ class Assistant:
         the excerpts), its passages those the model would read. For the evaluation."""
         return answering.last(self.pipeline.stream(self._query(question, None), until="sentence_gate", enforce=False))
 
+    def inspect(self, question: str) -> Answer:
+        """Every stage run and none refusing: the Answer's trace says what each check found and
+        would have decided, its text is what the model wrote and the checks kept (or nothing).
+        For calibration and for finding out why a question is refused."""
+        return answering.last(self.pipeline.stream(self._query(question, None), enforce=False))
+
     @property
     def generator(self) -> Generator:
         """The local LLM, loaded on first use (assembling the model file the first time)."""

@@ -68,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--details", type=Path, help="write one JSON line per question (answer, refusal, citations, timings)")
     evaluate.set_defaults(run=_eval)
 
+    train = commands.add_parser("train", parents=[common], help="fit a learned artefact on QA data (the confidence models)")
+    train.add_argument("what", choices=["confidence"], help="what to fit")
+    train.add_argument("questions", type=Path, help="training questions: ../shared/eval/piaf_train.jsonl")
+    train.add_argument("--corpus", type=Path, required=True, help="their paragraphs: ../shared/eval/piaf_train_contexts.jsonl")
+    train.add_argument("--out", type=Path, required=True, help="the JSON file to write (the shipped one: assistant/data/confidence-model.json)")
+    train.add_argument("--rows", type=Path, help="keep the collected rows here (a rerun resumes from them)")
+    train.set_defaults(run=_train)
+
     bench = commands.add_parser("bench", help="benchmark ingestion, FAISS index types and the generation models")
     bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
     bench.add_argument(
@@ -207,9 +215,37 @@ def _eval(args) -> int:
     if any(o.refusal_probability is not None for o in report.outcomes):
         print("\nRefusing when the model's first step gives its refusal word at least this probability:")
         print(tables.refusal_threshold_table(report.outcomes))
+    if any(o.answer_probability is not None for o in report.outcomes):
+        _selective(report.outcomes, args.json_out)
     if args.json_out:
         args.json_out.write_text(json.dumps(report.metrics, indent=2) + "\n")
     return 130 if report.interrupted else 0
+
+
+def _selective(outcomes, json_out: Path | None) -> None:
+    """Precision against coverage and the reliability of the confidence, as tables (and as
+    pictures beside the --json file)."""
+    from .lab import selective
+
+    curve, reliability = selective.curve(outcomes), selective.reliability(outcomes)
+    print("\nShort answers given at each answer_threshold (the decision's probability):")
+    print(selective.curve_table(curve))
+    print("\nReliability of that probability (by decile):")
+    print(selective.reliability_table(reliability))
+    if json_out:
+        for path in selective.plot(curve, reliability, str(json_out.with_suffix(""))):
+            print(f"written {path}")
+
+
+def _train(args) -> int:
+    from .lab.train_confidence import train
+
+    model = train(args.questions, args.corpus, args.out, args.rows, embed_model=args.embed_model, llm=args.llm)
+    for name in ("answer", "quote"):
+        cv = model.info[f"{name}_cv"]
+        print(f"{name}: {cv['rows']} rows, {cv['positives']} right; grouped CV: AUC {cv['auc']:.3f}, Brier {cv['brier']:.3f} (C {cv['C']})")
+    print(f"written to {args.out}")
+    return 0
 
 
 def _bench(args) -> int:

@@ -105,6 +105,7 @@ def _outcome(answerable: bool, refused: bool, response: str = "", answers=("dans
         citations=cited[1],
         latency_s=latency,
         ttft_s=ttft,
+        outcome="refused" if refused else "answer",
     )
 
 
@@ -119,14 +120,17 @@ def test_summary_counts_refusals_on_each_kind_of_question():
     ]
     metrics = summarize(outcomes)
     assert list(metrics) == [
-        "recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "em", "f1", "contains", "citation_precision", "refusal_rate",
-        "false_refusal_rate", "latency_p50_s", "latency_p95_s", "ttft_p50_s", "questions",
+        "recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "em", "f1", "contains", "answer_precision", "coverage",
+        "quote_rate", "quote_precision", "answer_or_quote", "citation_precision", "refusal_rate", "false_refusal_rate",
+        "latency_p50_s", "latency_p95_s", "ttft_p50_s", "questions",
     ]  # fmt: skip
     assert metrics["questions"] == 6
     assert metrics["refusal_rate"] == pytest.approx(2 / 3)
     assert metrics["false_refusal_rate"] == pytest.approx(1 / 3)
     assert metrics["em"] == pytest.approx(1 / 3)  # the refusal counts as an empty answer
     assert metrics["contains"] == pytest.approx(2 / 3)
+    assert metrics["answer_precision"] == pytest.approx(2 / 3)  # the probe's answer counts against it
+    assert metrics["coverage"] == pytest.approx(2 / 3) and metrics["quote_rate"] == 0 and metrics["quote_precision"] is None
     assert metrics["citation_precision"] == pytest.approx(2 / 3)  # probes' citations are not judged
     assert metrics["ttft_p50_s"] == 1.0
     assert metrics["recall@1"] == 1.0

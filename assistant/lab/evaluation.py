@@ -36,7 +36,22 @@ from .metrics import (
 )
 
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "evidence_recall")
-ANSWER_KEYS = ("em", "f1", "contains", "citation_precision", "refusal_rate", "false_refusal_rate", "latency_p50_s", "latency_p95_s", "ttft_p50_s")
+ANSWER_KEYS = (
+    "em",
+    "f1",
+    "contains",
+    "answer_precision",
+    "coverage",
+    "quote_rate",
+    "quote_precision",
+    "answer_or_quote",
+    "citation_precision",
+    "refusal_rate",
+    "false_refusal_rate",
+    "latency_p50_s",
+    "latency_p95_s",
+    "ttft_p50_s",
+)
 KEYS = (*RETRIEVAL_KEYS, *ANSWER_KEYS, "questions")
 
 
@@ -74,6 +89,19 @@ class Outcome:
     evidence_holds: bool | None = None
     cited: list[dict] = field(default_factory=list)
     passages: list[str] = field(default_factory=list)
+    outcome: str | None = None  # "answer", "quote" or "refused"
+    confidence: float | None = None  # the learned probability that the outcome is right
+    answer_probability: float | None = None  # the short answer's, even when it was not given
+    candidate: str | None = None  # the short answer the decision weighed (given or not)
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == "answer"
+
+    @property
+    def right(self) -> bool:
+        """The outcome holds a gold answer: the short answer, or the quoted sentence."""
+        return self.outcome in ("answer", "quote") and contains_answer(strip_markers(self.response or ""), self.question.answers)
 
     def to_dict(self) -> dict:
         q = self.question
@@ -97,6 +125,10 @@ class Outcome:
             "citations_with_answer": self.citations_with_answer,
             "relevance": self.relevance,
             "evidence_holds": self.evidence_holds,
+            "outcome": self.outcome,
+            "confidence": self.confidence,
+            "answer_probability": self.answer_probability,
+            "candidate": self.candidate,
         }
 
 
@@ -183,11 +215,18 @@ def summarize(outcomes: list[Outcome], retrieval_only: bool = False) -> dict:
         answerable = [o for o in asked if o.question.answerable]
         probes = [o for o in asked if not o.question.answerable]
         citations = sum(o.citations for o in answerable)
+        quoted = [o for o in answerable if o.outcome == "quote"]
         metrics.update(
             {
                 "em": mean(exact_match(o.short, o.question.answers) for o in answerable),
                 "f1": mean(token_f1(o.short, o.question.answers) for o in answerable),
-                "contains": share(not o.refused and contains_answer(strip_markers(o.response or ""), o.question.answers) for o in answerable),
+                "contains": share(o.answered and o.right for o in answerable),  # short answers only
+                # of the short answers given (probes included), the share that hold a gold answer
+                "answer_precision": share(o.right for o in asked if o.answered),
+                "coverage": share(o.answered for o in answerable),
+                "quote_rate": share(o.outcome == "quote" for o in answerable),
+                "quote_precision": share(o.right for o in quoted) if quoted else None,
+                "answer_or_quote": share(o.right for o in answerable),
                 "citation_precision": sum(o.citations_with_answer for o in answerable) / citations if citations else None,
                 "refusal_rate": share(o.refused for o in probes),
                 "false_refusal_rate": share(o.refused for o in answerable),
@@ -277,11 +316,14 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
         outcome.relevance = (steps["passage_gate"]["best_passage_cosine"], steps["sentence_gate"]["best_sentence_cosine"])
         return outcome
     outcome.refused = answer.refused
+    outcome.outcome, outcome.confidence = answer.outcome, answer.confidence
+    decided = steps.get("decide", {})
+    outcome.answer_probability, outcome.candidate = decided.get("answer_probability"), decided.get("candidate")
     outcome.refusal_probability = answer.refusal_probability
     outcome.refusal_reason = answer.refusal_reason
     outcome.draft = answer.draft
     outcome.response = "" if answer.refused else answer.text
-    outcome.short = short_answer(answer.text, answer.refused)
+    outcome.short = short_answer(answer.text, answer.outcome != "answer")
     outcome.citations = len(answer.citations)
     outcome.citations_with_answer = sum(contains_answer(c.passage.text, question.answers) for c in answer.citations)
     outcome.cited = [{"n": c.n, "article_id": c.passage.article_id, "quote": c.quote} for c in answer.citations]

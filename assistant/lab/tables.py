@@ -74,7 +74,7 @@ def _count(n: int, total: int) -> str:
 def _refused_at(outcome: Outcome, threshold: float) -> Outcome:
     if outcome.refused is not False or (outcome.refusal_probability or 0.0) < threshold:
         return outcome
-    return replace(outcome, refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[])
+    return replace(outcome, refused=True, outcome="refused", response="", short="", citations=0, citations_with_answer=0, cited=[])
 
 
 def format_table(metrics: dict) -> str:

@@ -1,0 +1,100 @@
+"""Selective answering: how precise the short answers are against how many questions get one,
+as the confidence threshold moves, and whether the confidence means what it says (reliability).
+
+Both read the decide stage's figures of a full run: for every question that had a short answer
+to weigh, its probability and whether it held a gold answer, given or not."""
+
+from __future__ import annotations
+
+from ..answering.citations import strip_markers
+from .evaluation import Outcome
+from .metrics import contains_answer
+
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))
+
+
+def _weighed(outcomes: list[Outcome]) -> list[tuple[float, bool, bool]]:
+    """(probability, right, answerable) of every short answer the decision weighed."""
+    return [
+        (o.answer_probability, contains_answer(strip_markers(o.candidate), o.question.answers), o.question.answerable)
+        for o in outcomes
+        if o.answer_probability is not None and o.candidate
+    ]
+
+
+def curve(outcomes: list[Outcome], thresholds=THRESHOLDS) -> list[dict]:
+    """Per threshold: the precision of the short answers it would give (probes included) and
+    their coverage (the share of answerable questions that would get one)."""
+    weighed = _weighed(outcomes)
+    answerable = sum(o.question.answerable for o in outcomes if o.refused is not None)
+    rows = []
+    for threshold in thresholds:
+        given = [(right, kind) for p, right, kind in weighed if p >= threshold]
+        rows.append(
+            {
+                "threshold": threshold,
+                "precision": sum(right for right, _ in given) / len(given) if given else None,
+                "coverage": sum(1 for _, kind in given if kind) / answerable if answerable else None,
+                "answers": len(given),
+            }
+        )
+    return rows
+
+
+def reliability(outcomes: list[Outcome], bins: int = 10) -> list[dict]:
+    """Per decile of predicted probability: the mean prediction and the share that was right."""
+    weighed = _weighed(outcomes)
+    rows = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [(p, right) for p, right, _ in weighed if low <= p < high or (b == bins - 1 and p == 1.0)]
+        if inside:
+            predicted, observed = sum(p for p, _ in inside) / len(inside), sum(r for _, r in inside) / len(inside)
+            rows.append({"bin": f"{low:.1f}-{high:.1f}", "predicted": predicted, "observed": observed, "n": len(inside)})
+    return rows
+
+
+def curve_table(rows: list[dict]) -> str:
+    lines = ["| answer_threshold | precision of the short answers | coverage | short answers |", "| ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        precision = "-" if r["precision"] is None else f"{r['precision']:.3f}"
+        coverage = "-" if r["coverage"] is None else f"{r['coverage']:.3f}"
+        lines.append(f"| {r['threshold']:.2f} | {precision} | {coverage} | {r['answers']} |")
+    return "\n".join(lines)
+
+
+def reliability_table(rows: list[dict]) -> str:
+    lines = ["| predicted | mean predicted | observed right | answers |", "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {r['bin']} | {r['predicted']:.3f} | {r['observed']:.3f} | {r['n']} |" for r in rows]
+    return "\n".join(lines)
+
+
+def plot(curve_rows: list[dict], reliability_rows: list[dict], prefix: str) -> list[str]:
+    """Write `<prefix>.selective.png` (precision against coverage) and `<prefix>.reliability.png`
+    (observed against predicted); returns their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen: files only
+    from matplotlib import pyplot
+
+    paths = [f"{prefix}.selective.png", f"{prefix}.reliability.png"]
+    figure, axes = pyplot.subplots(figsize=(5, 4))
+    points = [(r["coverage"], r["precision"]) for r in curve_rows if r["precision"] is not None]
+    axes.plot([c for c, _ in points], [p for _, p in points], marker="o")
+    for r in curve_rows[::4]:
+        if r["precision"] is not None:
+            axes.annotate(f"{r['threshold']:.2f}", (r["coverage"], r["precision"]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    axes.set(xlabel="coverage (answerable questions given a short answer)", ylabel="precision of the short answers", xlim=(0, 1), ylim=(0, 1))
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(paths[0], dpi=120)
+    pyplot.close(figure)
+    figure, axes = pyplot.subplots(figsize=(4.5, 4.5))
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey")
+    axes.plot([r["predicted"] for r in reliability_rows], [r["observed"] for r in reliability_rows], marker="o")
+    axes.set(xlabel="predicted probability of a right answer", ylabel="observed share right", xlim=(0, 1), ylim=(0, 1))
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(paths[1], dpi=120)
+    pyplot.close(figure)
+    return paths

@@ -1,0 +1,127 @@
+"""The learned confidence: its signals, its models, the decision it drives, and its fitting."""
+
+import json
+import random
+
+import pytest
+
+from assistant.answering.confidence import ConfidenceModel, Logistic, signals
+from assistant.errors import ModelError
+from assistant.lab import selective
+from assistant.lab.evaluation import Outcome, Question
+from assistant.lab.train_confidence import collect, fit_logistic, row
+from assistant.types import Article
+
+MILLEY = Article(
+    id="milley",
+    title="Milley rencontre Zaluzhny",
+    text=(
+        "Le général Mark A. Milley a rencontré mardi le général Valery Zaluzhny.\n\n"
+        "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre "
+        "avec Zaluzhny environ deux heures plus tard, a déclaré Butler.\n\n"
+        "Le Kremlin a vivement critiqué les efforts de Washington et de ses alliés."
+    ),
+)
+
+
+def constant(probability: float, names=("verbatim",)) -> Logistic:
+    """A model that says `probability` whatever it reads (its one weight is zero)."""
+    import math
+
+    return Logistic(tuple(names), (0.0,) * len(names), (1.0,) * len(names), (0.0,) * len(names), math.log(probability / (1 - probability)))
+
+
+def test_signals_read_every_stage_and_stay_neutral_without_them():
+    empty = signals({}, "Où Milley a-t-il rencontré Zaluzhny ?")
+    assert empty["said_unknown"] == 1.0 and empty["passage_cosine"] == 0.0 and empty["question_words"] == 3.0
+    trace = {"draft": {"draft": "En Pologne [1].", "token_probabilities": [0.5, 1.0]}, "verify": {"said_unknown": False, "kept": 1, "cited": [1]}}
+    full = signals(trace, "Où ?")
+    assert full["token_min"] == 0.5 and full["answer_words"] == 3 and full["cited_first"] == 1.0 and full["quote_from_answer"] == 1.0
+    assert set(full) == set(empty), "every question gives the same signals"
+
+
+def test_a_missing_or_stale_model_file_says_what_to_do(tmp_path):
+    with pytest.raises(ModelError, match="ASSISTANT_CONFIDENCE_MODEL="):
+        ConfidenceModel.load(tmp_path / "missing.json")
+    stale = tmp_path / "old.json"
+    stale.write_text(json.dumps({"format": 0}))
+    with pytest.raises(ModelError, match="format 0"):
+        ConfidenceModel.load(stale)
+
+
+def test_a_model_survives_saving_and_loading(tmp_path):
+    model = ConfidenceModel(constant(0.8), constant(0.3), {"seed": 0})
+    model.save(tmp_path / "m.json")
+    again = ConfidenceModel.load(tmp_path / "m.json")
+    assert again == model and again.answer.probability({"verbatim": 1.0}) == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    ("answer_p", "quote_p", "outcome"),
+    [(0.9, 0.9, "answer"), (0.2, 0.9, "quote"), (0.2, 0.2, "refused")],
+)
+def test_decide_answers_quotes_or_refuses(make_assistant, tmp_path, answer_p, quote_p, outcome):
+    model = tmp_path / "model.json"
+    ConfidenceModel(constant(answer_p), constant(quote_p), {}).save(model)
+    assistant = make_assistant({"Où Milley": "Dans le sud-est de la Pologne [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
+    assistant.ingest_articles([MILLEY])
+    answer = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
+    assert answer.outcome == outcome and answer.trace[-1].stage == "decide"
+    if outcome == "answer":
+        assert answer.text == f"Dans le sud-est de la Pologne [{answer.citations[0].n}]." and answer.confidence == pytest.approx(0.9)
+    elif outcome == "quote":
+        [citation] = answer.citations
+        assert answer.text == f"L'article dit : « {citation.quote} » [{citation.n}]." and "sud-est de la Pologne" in citation.quote
+        assert answer.confidence == pytest.approx(0.9) and not answer.refused
+    else:
+        assert answer.refused and answer.refusal_reason == "unsure" and answer.citations == []
+
+
+def test_an_off_topic_draft_is_weighed_not_refused_when_a_model_decides(make_assistant, tmp_path):
+    # With a confidence model, the hand-set checks become its signals instead of refusing.
+    model = tmp_path / "model.json"
+    ConfidenceModel(constant(0.9), constant(0.1), {}).save(model)
+    assistant = make_assistant({"Kremlin": "Mardi [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
+    assistant.ingest_articles([MILLEY])
+    answer = assistant.inspect("Quand le Kremlin a-t-il critiqué Washington ?")
+    verify = next(step for step in answer.trace if step.stage == "verify")
+    assert "refusal" not in verify.details and verify.details["kind_fits"] is True
+
+
+def test_collected_rows_hold_the_signals_and_the_labels(make_assistant, tmp_path):
+    assistant = make_assistant({"Où Milley": "Dans le sud-est de la Pologne [1].", "Kremlin": "Kyiv [1]."}, chunk_chars=200, overlap_chars=0)
+    assistant.ingest_articles([MILLEY])
+    right = {"id": "q1", "title": "Milley", "question": "Où Milley a-t-il rencontré Zaluzhny ?", "answers": ["sud-est de la Pologne"]}
+    probe = {"id": "q2", "title": "Autre", "question": "Qui le Kremlin a-t-il accusé ?", "answers": ["Kyiv"]}
+    rows = collect(assistant, [right], [probe], tmp_path / "rows.jsonl", progress=False)
+    assert [r["answerable"] for r in rows] == [True, False]
+    assert rows[0]["answer_right"] and rows[0]["quote_right"] and rows[0]["f1"] > 0.5
+    assert not rows[1]["answer_right"] and not rows[1]["quote_right"], "a probe is never right"
+    again = collect(assistant, [right], [probe], tmp_path / "rows.jsonl", progress=False)
+    assert again == rows, "a rerun reads the rows already collected"
+    assert row.__doc__
+
+
+def test_fitting_is_reproducible_and_learns_a_real_relation():
+    draw = random.Random(1)
+    rows = []
+    for i in range(300):
+        support = draw.random()
+        rows.append({"title": f"t{i % 12}", "signals": {"support": support, "noise": draw.random()}, "right": draw.random() < support})
+    first, cv = fit_logistic(rows, "right")
+    second, _ = fit_logistic(rows, "right")
+    assert first == second, "the same rows and seed give the same model"
+    assert cv["auc"] > 0.7 and first.probability({"support": 0.95, "noise": 0.5}) > first.probability({"support": 0.05, "noise": 0.5})
+
+
+def test_precision_against_coverage_and_reliability():
+    outcomes = []
+    for i, (p, right) in enumerate([(0.9, True), (0.8, True), (0.6, False), (0.3, False), (0.2, True)]):
+        question = Question(f"q{i}", "?", ("cave",), "c", True)
+        outcomes.append(Outcome(question, refused=False, answer_probability=p, candidate="dans une cave" if right else "au grenier"))
+    probe = Outcome(Question("p", "?", (), None, False), refused=True, answer_probability=0.85, candidate="au grenier")
+    rows = {r["threshold"]: r for r in selective.curve([*outcomes, probe], thresholds=(0.0, 0.5, 0.85))}
+    assert rows[0.85] == {"threshold": 0.85, "precision": 0.5, "coverage": 0.2, "answers": 2}, "the probe's answer counts against precision"
+    assert rows[0.0]["coverage"] == 1.0 and rows[0.5]["precision"] == pytest.approx(0.5)
+    deciles = selective.reliability(outcomes)
+    assert sum(r["n"] for r in deciles) == 5 and deciles[-1]["observed"] == 1.0
