@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--port", type=int, default=7860)
     chat.add_argument("--auth", help="user:password required to open the page")
     chat.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    chat.add_argument("--lang", choices=["fr", "en"], default="fr", help="the page's language when it opens (each reader can switch)")
     chat.set_defaults(run=_chat)
 
     evaluate = commands.add_parser("eval", parents=[common], help="measure retrieval, answers, refusals and latency on QA data")
@@ -150,7 +151,7 @@ def _info(args) -> int:
 def _chat(args) -> int:
     from .app import launch
 
-    launch(_assistant_for_chat(args), host=args.host, port=args.port, auth=args.auth, share=args.share)
+    launch(_assistant_for_chat(args), host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang)
     return 0
 
 

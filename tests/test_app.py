@@ -194,7 +194,7 @@ def test_why_this_answer_lists_the_stages_collapsed():
 
     trace = [Step("retrieve", 0.012, "found 4", {"passages": [{"article_id": "a"}]}), Step("passage_gate", 0.0, "passed", {"best_passage_cosine": 0.8734})]
     html = render.render_answer(Answer("q", "En Pologne.", False, [], [], {}, trace=trace), turn=1)
-    assert '<details class="qa-trace">' in html and "Why this answer" in html
+    assert '<details class="qa-trace">' in html and "Pourquoi cette réponse" in html
     assert "passage_gate" in html and "best_passage_cosine 0.873" in html and "article_id" not in html
 
 
@@ -206,18 +206,41 @@ def test_http_links_only():
 
 def test_refusal_offers_the_closest_passages():
     ps = [passage("Premier passage."), passage("Second passage.")]
-    html = render.render_answer(Answer("q", REFUSAL, True, [], ps, refusal_reason="off_topic"), turn=2)
-    assert REFUSAL in html and "qa-refusal" in html and "Closest passages" in html
-    assert "why: the sentences the model quoted speak of something else" in html
+    refused = Answer("q", REFUSAL, True, [], ps, refusal_reason="off_topic")
+    html = render.render_answer(refused, turn=2)
+    assert REFUSAL in html and "qa-refusal" in html and "Passages les plus proches (2)" in html
+    assert "pourquoi : les phrases citées par le modèle parlent d&#x27;autre chose que la question" in html
     assert "Premier passage." in html and "Second passage." in html and "<mark>" not in html
+    english = render.render_answer(refused, turn=2, lang="en")
+    assert "Closest passages" in english and "why: the sentences the model quoted speak of something else" in english
 
 
 def test_rewritten_follow_up_is_shown_when_it_differs():
     p = passage("Milley est arrivé vers 11 heures.")
     answer = Answer("Et quand ?", "Vers 11 heures [1].", False, [Citation(1, p, "vers 11 heures", 118, 132)], [p], {}, "Quand Milley est-il arrivé ?")
-    assert "understood as « Quand Milley est-il arrivé ? »" in render.render_answer(answer, turn=1)
+    assert "compris comme « Quand Milley est-il arrivé ? »" in render.render_answer(answer, turn=1)
+    assert "understood as « Quand Milley est-il arrivé ? »" in render.render_answer(answer, turn=1, lang="en")
     same = Answer("Où est-il ?", "En Pologne.", False, [], [], {}, "Où est-il?")
-    assert "understood as" not in render.render_answer(same, turn=1)
+    assert "compris comme" not in render.render_answer(same, turn=1)
+
+
+def test_confidence_in_words():
+    p = passage("Milley est arrivé en Pologne vers 11 heures.")
+    c = Citation(1, p, p.text, p.start, p.end)
+    sure = Answer("q", "En Pologne [1].", False, [c], [p], {}, confidence=0.93)
+    assert "réponse sûre (confiance 93 %)" in render.render_answer(sure, turn=1)
+    likely = Answer("q", "En Pologne [1].", False, [c], [p], {}, confidence=0.6)
+    assert "réponse probable, à vérifier dans la source" in render.render_answer(likely, turn=1)
+    quote = Answer("q", f"L'article dit : « {p.text} » [1].", False, [c], [p], {}, outcome="quote", confidence=0.7)
+    html = render.render_answer(quote, turn=1, lang="en")
+    assert "qa-quote" in html and "the answer should be in this sentence of the article (confidence 70 %)" in html
+    assert "confiance" not in render.render_answer(Answer("q", "En Pologne.", False), turn=1), "no confidence measured, none shown"
+
+
+def test_every_language_has_every_text():
+    from assistant.app.texts import TEXTS
+
+    assert all(set(words) == set(TEXTS["fr"]) for words in TEXTS.values())
 
 
 def test_api_data_is_json():
@@ -238,19 +261,21 @@ def test_upload_results_per_file():
         ("d.pdf", IngestReport(rejected=[("d.pdf", "unsupported file type .pdf")])),
         ("e.json", IngestReport()),
     ]
-    rows = render.ingest_rows(reports, {"id-a": "Titre <A>"})
+    rows = render.ingest_rows(reports, {"id-a": "Titre <A>"}, lang="en")
     assert ("a.txt", "added", "Titre <A>", "now in the index") in rows
     assert [r[1] for r in rows] == ["added", "unchanged", "replaced", "rejected", "rejected", "rejected"]
     assert rows[3][2:] == ("c.jsonl:2", "the record has no 'text'") and rows[4][2] == ""
-    html = render.render_ingest(reports, {"id-a": "Titre <A>"})
+    html = render.render_ingest(reports, {"id-a": "Titre <A>"}, lang="en")
     assert "Titre &lt;A&gt;" in html and "1 added, 1 replaced, 1 unchanged, 3 rejected" in html
+    assert "1 ajouté, 1 remplacé, 1 inchangé, 3 refusé" in render.render_ingest(reports)
 
 
 def test_index_view(fake):
-    assert render.index_summary([]).startswith("The index is empty")
+    assert render.index_summary([]).startswith("L'index est vide")
+    assert render.index_summary([], lang="en").startswith("The index is empty")
     rows = render.index_rows(fake.articles())
     assert rows[0][3] == fake.articles()[0]["chunks"] and rows[0][2] == SAMPLE_ARTICLE.name
-    assert "**1** article, " in render.index_summary(fake.articles())
+    assert "**1** article(s), " in render.index_summary(fake.articles())
 
 
 # -- handlers (no server) --------------------------------------------------------------------
@@ -258,9 +283,9 @@ def test_index_view(fake):
 
 def test_chat_streams_then_shows_the_checked_answer(fake):
     handlers = Handlers(fake)
-    _, chat, question, _ = handlers.start_turn(QUESTION, [])
+    _, chat, question, _ = handlers.start_turn(QUESTION, [], "en")
     assert question == QUESTION and "Waiting" in chat[-1]["content"]
-    steps = list(handlers.respond(question, chat, []))
+    steps = list(handlers.respond(question, chat, [], "en"))
     reading = steps[0][0][-1]["content"]
     assert "qa-reading" in reading and "Reading 3 passages from « Milley" in reading, "the sources show before the model writes"
     assert "qa-draft" in steps[1][0][-1]["content"]
@@ -269,8 +294,9 @@ def test_chat_streams_then_shows_the_checked_answer(fake):
     assert [m["role"] for m in history] == ["user", "assistant"] and "[1]" not in history[1]["content"]
     # a follow-up goes through the history, and its anchors differ from the first answer's
     _, chat, question, _ = handlers.start_turn("À quelle heure Milley est-il arrivé ?", final)
+    assert "En attente du modèle" in chat[-1]["content"], "French unless the reader chose otherwise"
     final, history = list(handlers.respond(question, chat, history))[-1]
-    assert len(history) == 4 and 'id="qa2-s1"' in final[-1]["content"] and "understood as" in final[-1]["content"]
+    assert len(history) == 4 and 'id="qa2-s1"' in final[-1]["content"] and "compris comme" in final[-1]["content"]
 
 
 def test_errors_become_messages_not_tracebacks(fake):
@@ -283,7 +309,7 @@ def test_errors_become_messages_not_tracebacks(fake):
             yield "un début"
             raise RuntimeError("boom")
 
-    chat, _ = list(Handlers(Broken()).respond("Où ?", [{}, {}], []))[-1]
+    chat, _ = list(Handlers(Broken()).respond("Où ?", [{}, {}], [], "en"))[-1]
     assert "Something went wrong" in chat[-1]["content"] and "boom" not in chat[-1]["content"]
     assert list(handlers.respond("", [], [])) == []  # an empty question never reaches the model
 
@@ -308,19 +334,19 @@ def test_bad_uploads_are_reported_per_file(fake, tmp_path):
     pdf.write_bytes(b"%PDF-1.4")
     records = tmp_path / "lot.jsonl"
     records.write_text('{"id": "r1", "title": "Un", "text": "Premier texte."}\nnot json\n{"title": "sans texte"}\n', encoding="utf-8")
-    html, summary, rows, _ = Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")])
+    html, summary, rows, _ = Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")], "en")
     assert "2 added" in html and "rejected" in html
     for reason in ("no text in it", "binary", "unsupported file type .pdf", "not a JSON record", "no &#x27;text&#x27;", "no such file"):
         assert reason in html, reason
-    assert "Médiathèque" in html and "**3** articles" in summary and len(rows) == 3
+    assert "Médiathèque" in html and "**3** article(s)" in summary and len(rows) == 3
     html, *_ = Handlers(fake).add_files([str(good)])
-    assert "unchanged" in html
+    assert "inchangé" in html
 
 
 def test_remove_an_article(fake):
     handlers = Handlers(fake)
     summary, rows, _ = handlers.remove(fake.articles()[0]["id"])
-    assert rows == [] and "empty" in summary
+    assert rows == [] and "vide" in summary
     handlers.remove("nope")  # a warning, not an exception
 
 
@@ -358,7 +384,7 @@ def test_upload_through_the_server(fake, served, tmp_path):
     good.write_text("Titre\n\nUn texte d'article en français.", encoding="utf-8")
     client = Client(served(fake), verbose=False, analytics_enabled=False, download_files=False)
     html, summary, table, _ = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_articles")
-    assert "1 added" in html and "unsupported file type .pdf" in html and "**2** articles" in summary
+    assert "1 ajouté" in html and "unsupported file type .pdf" in html and "**2** article(s)" in summary
 
 
 def test_twenty_sessions_at_once(served):

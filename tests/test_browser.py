@@ -167,15 +167,21 @@ def test_chat_in_the_browser(chat_server, browser, tmp_path):
         page.locator(f'#upload a[download="{article.name}"]').wait_for()
         page.locator("#add").click()
         page.locator("#upload-result table").wait_for()
-        assert "added" in page.locator("#upload-result").inner_text()
-        page.wait_for_function("() => document.querySelector('#index-summary').innerText.includes('2 articles')")
+        assert "ajouté" in page.locator("#upload-result").inner_text()
+        page.wait_for_function("() => document.querySelector('#index-summary').innerText.includes('2 article')")
         assert "Camille Roussel" in page.locator("#index-table").inner_text()
 
-        page.get_by_role("tab", name="Chat").click()
+        page.get_by_role("tab", name="Discussion").click()
         figures["uploaded article question"] = _ask(page, "Quel architecte construira la nouvelle médiathèque de Saint-Malo ?")
         answer = page.locator("#chat .qa-final").last
         assert "Roussel" in answer.locator(".qa-answer").inner_text()
         assert "Roussel" in answer.locator(".qa-source mark").first.inner_text()
+
+        # French by default; a reader switches the page to English.
+        assert page.locator("#ask").inner_text().strip() == "Demander"
+        page.locator("#language").get_by_text("English").click()
+        page.wait_for_function("() => document.querySelector('#ask').innerText.trim() === 'Ask'")
+        assert page.get_by_role("tab", name="Chat").count() == 1
         assert not errors, errors
     finally:
         page.screenshot(path=str(ARTIFACTS / "browser-chat.png"), full_page=True)

@@ -21,6 +21,7 @@ from .render import (
     render_reading,
     render_waiting,
 )
+from .texts import DEFAULT, t
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -33,18 +34,18 @@ class Handlers:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
 
-    def start_turn(self, message: str, chat: list[dict]):
+    def start_turn(self, message: str, chat: list[dict], lang: str = DEFAULT):
         """Show the question at once (outside the queue) and hold it for `respond`."""
         import gradio as gr
 
         question = (message or "").strip()
         if not question:
-            gr.Warning("Type a question first.")
+            gr.Warning(t(lang, "type_first"))
             return gr.update(), chat, "", gr.update()
-        chat = [*chat, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": render_waiting()}]
+        chat = [*chat, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": render_waiting(lang)}]
         return gr.update(value="", interactive=False), chat, question, gr.update(interactive=False)
 
-    def respond(self, question: str, chat: list[dict], history: list[dict]) -> Iterator[tuple[list[dict], list[dict]]]:
+    def respond(self, question: str, chat: list[dict], history: list[dict], lang: str = DEFAULT) -> Iterator[tuple[list[dict], list[dict]]]:
         """Stream the draft into the last message, then replace it with the checked answer."""
         import gradio as gr
 
@@ -62,19 +63,19 @@ class Handlers:
             for event in events:
                 if isinstance(event, Answer):
                     history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": plain_answer(event)}]
-                    yield showing(render_answer(event, turn)), history
+                    yield showing(render_answer(event, turn, lang)), history
                     return
                 if isinstance(event, Reading):
-                    yield showing(render_reading(event.passages, turn)), history
+                    yield showing(render_reading(event.passages, turn, lang)), history
                     continue
                 draft += event
-                yield showing(render_draft(draft)), history
+                yield showing(render_draft(draft, lang)), history
         except AssistantError as error:
             gr.Warning(str(error))
             yield showing(render_error(str(error))), history
         except Exception as error:  # never a traceback in the page, never a dead session
             log.exception("answering %r failed", question)
-            yield showing(render_error(f"Something went wrong while answering ({type(error).__name__}); see the server log.")), history
+            yield showing(render_error(t(lang, "error_unexpected", kind=type(error).__name__))), history
         finally:
             # A cancelled or abandoned answer must release the model's lock at once.
             events.close()
@@ -92,13 +93,13 @@ class Handlers:
         except AssistantError as error:
             raise gr.Error(str(error)) from None
 
-    def add_files(self, files: list[str] | None, progress=None):
+    def add_files(self, files: list[str] | None, lang: str = DEFAULT, progress=None):
         """Ingest each uploaded file on its own, so each gets its own result line."""
         import gradio as gr
 
         if not files:
-            gr.Warning("Choose one or more files first.")
-            return gr.update(), *self.index_view()
+            gr.Warning(t(lang, "choose_files"))
+            return gr.update(), *self.index_view(lang)
         results: list[tuple[str, IngestReport]] = []
         for i, path in enumerate(files):
             path = str(path)
@@ -114,28 +115,28 @@ class Handlers:
                 report = IngestReport(rejected=[(name, f"unexpected error ({type(error).__name__}); see the server log")])
             results.append((name, report))
         titles = {a["id"]: a.get("title") or a["id"] for a in self._articles()}
-        return render_ingest(results, titles), *self.index_view()
+        return render_ingest(results, titles, lang), *self.index_view(lang)
 
-    def remove(self, article_id: str | None):
+    def remove(self, article_id: str | None, lang: str = DEFAULT):
         import gradio as gr
 
         if not article_id:
-            gr.Warning("Choose an article to remove.")
-            return self.index_view()
+            gr.Warning(t(lang, "choose_article"))
+            return self.index_view(lang)
         try:
             self.assistant.remove(article_id)
-            gr.Info(f"Removed {article_id}")
+            gr.Info(t(lang, "removed", article=article_id))
         except AssistantError as error:
             gr.Warning(str(error))
-        return self.index_view()
+        return self.index_view(lang)
 
-    def index_view(self):
+    def index_view(self, lang: str = DEFAULT):
         """The index summary, its article table and the choices of the remove menu."""
         import gradio as gr
 
         articles = self._articles()
         choices = [(f"{a.get('title') or a['id']} ({a['id']})", a["id"]) for a in articles]
-        return index_summary(articles), index_rows(articles), gr.update(choices=choices, value=None)
+        return index_summary(articles, lang), index_rows(articles), gr.update(choices=choices, value=None)
 
     def _articles(self) -> list[dict]:
         import gradio as gr

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..answering.citations import replace_markers
 from ..answering.policy import Refusal
 from ..types import Answer, Citation, IngestReport, Passage
+from .texts import DEFAULT, SURE, t
 
 # -- HTML rendering (pure functions) ---------------------------------------------------------
 #
@@ -73,7 +74,7 @@ def render_passage(text: str, span: tuple[int, int] | None = None) -> str:
     return f'<div class="qa-passage">{before}<mark>{quote}</mark>{after}</div>'
 
 
-def render_sources(citations: list[Citation], turn: int) -> str:
+def render_sources(citations: list[Citation], turn: int, lang: str = DEFAULT) -> str:
     """The numbered sources of one answer, each an anchor its [n] markers link to."""
     if not citations:
         return ""
@@ -82,18 +83,16 @@ def render_sources(citations: list[Citation], turn: int) -> str:
         f"{render_passage(c.passage.text, quote_span(c))}</div>"
         for c in citations
     )
-    return f'<div class="qa-sources"><div class="qa-sources-head">Sources</div>{items}</div>'
+    return f'<div class="qa-sources"><div class="qa-sources-head">{t(lang, "sources")}</div>{items}</div>'
 
 
-def render_closest(passages: list[Passage], turn: int) -> str:
+def render_closest(passages: list[Passage], turn: int, lang: str = DEFAULT) -> str:
     """The passages retrieval found for a refused question, offered for the reader to judge."""
     if not passages:
         return ""
     items = _passage_items(passages, turn, "p")
-    return (
-        f'<details class="qa-sources qa-closest"><summary class="qa-sources-head">Closest passages found ({len(passages)}): judge for yourself</summary>'
-        f"{items}</details>"
-    )
+    summary = html.escape(t(lang, "closest", count=len(passages)))
+    return f'<details class="qa-sources qa-closest"><summary class="qa-sources-head">{summary}</summary>{items}</details>'
 
 
 def _passage_items(passages: list[Passage], turn: int, kind: str) -> str:
@@ -110,25 +109,37 @@ def link_markers(text: str, turn: int, numbers: set[int]) -> str:
     return replace_markers(_text(text), link)
 
 
-def render_answer(answer: Answer, turn: int) -> str:
+def render_answer(answer: Answer, turn: int, lang: str = DEFAULT) -> str:
     """The final answer of chat turn `turn` (anchors are unique per turn), with its sources."""
     if answer.refused:
-        body = f'<div class="qa-refusal">{_text(answer.text)}</div>{render_closest(answer.passages, turn)}'
+        body = f'<div class="qa-refusal">{_text(answer.text)}</div>{render_closest(answer.passages, turn, lang)}'
     else:
         numbers = {c.n for c in answer.citations}
-        body = f'<div class="qa-answer">{link_markers(answer.text, turn, numbers)}</div>{render_sources(answer.citations, turn)}'
-    notes = []
+        kind = "qa-answer qa-quote" if answer.outcome == "quote" else "qa-answer"
+        body = f'<div class="{kind}">{link_markers(answer.text, turn, numbers)}</div>{render_sources(answer.citations, turn, lang)}'
+    notes = [sureness(answer, lang)] if sureness(answer, lang) else []
     if answer.refused and answer.refusal_reason:
-        notes.append(f"why: {Refusal(answer.refusal_reason).why('en')}")
+        notes.append(t(lang, "why", reason=Refusal(answer.refusal_reason).why(lang)))
     if answer.standalone_question and _words(answer.standalone_question) != _words(answer.question):
-        notes.append(f"understood as « {html.escape(answer.standalone_question)} »")
+        notes.append(t(lang, "understood_as", question=answer.standalone_question))
     if "total_s" in answer.timings:
         notes.append(f"{answer.timings['total_s']:.1f} s")
-    note = f'<div class="qa-note">{html.escape(" · ").join(notes)}</div>' if notes else ""
-    return f'<div class="qa qa-final">{body}{note}{render_trace(answer)}</div>'
+    note = f'<div class="qa-note">{html.escape(" · ".join(notes))}</div>' if notes else ""
+    return f'<div class="qa qa-final">{body}{note}{render_trace(answer, lang)}</div>'
 
 
-def render_trace(answer: Answer) -> str:
+def sureness(answer: Answer, lang: str = DEFAULT) -> str:
+    """How sure the answer is, in words (nothing when no confidence was measured)."""
+    if answer.refused or answer.confidence is None:
+        return ""
+    if answer.outcome == "quote":
+        words = t(lang, "quote")
+    else:
+        words = t(lang, "sure" if answer.confidence >= SURE else "likely")
+    return f"{words} ({t(lang, 'confidence', percent=round(100 * answer.confidence))})"
+
+
+def render_trace(answer: Answer, lang: str = DEFAULT) -> str:
     """« Why this answer », collapsed: each stage of the pipeline, what it decided, its time."""
     if not answer.trace:
         return ""
@@ -137,9 +148,9 @@ def render_trace(answer: Answer) -> str:
         f"<td>{html.escape(_trace_figures(step.details))}</td><td>{step.seconds:.2f} s</td></tr>"
         for step in answer.trace
     )
-    head = "<tr><th>Stage</th><th>Decision</th><th>Figures</th><th>Time</th></tr>"
+    head = "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in t(lang, "trace_head").split("|")) + "</tr>"
     table = f'<table class="qa-trace-table"><thead>{head}</thead><tbody>{rows}</tbody></table>'
-    return f'<details class="qa-trace"><summary>Why this answer</summary>{table}</details>'
+    return f'<details class="qa-trace"><summary>{html.escape(t(lang, "why_this_answer"))}</summary>{table}</details>'
 
 
 def _trace_figures(details: dict) -> str:
@@ -157,22 +168,22 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
 
-def render_draft(draft: str) -> str:
+def render_draft(draft: str, lang: str = DEFAULT) -> str:
     """The model's text as it streams in; replaced by the checked answer when it is done."""
-    return f'<div class="qa qa-draft">{_text(draft)} ▍<div class="qa-note">draft: checking it against the sources…</div></div>'
+    return f'<div class="qa qa-draft">{_text(draft)} ▍<div class="qa-note">{html.escape(t(lang, "draft"))}</div></div>'
 
 
-def render_waiting() -> str:
-    return '<div class="qa qa-waiting">Waiting for the model (questions are answered one at a time)…</div>'
+def render_waiting(lang: str = DEFAULT) -> str:
+    return f'<div class="qa qa-waiting">{html.escape(t(lang, "waiting"))}</div>'
 
 
-def render_reading(passages: list[Passage], turn: int) -> str:
+def render_reading(passages: list[Passage], turn: int, lang: str = DEFAULT) -> str:
     """What the page shows while the model reads: the passages it was given, before its answer."""
-    titles = ", ".join(dict.fromkeys(f"« {html.escape(p.title)} »" for p in passages))
+    titles = ", ".join(dict.fromkeys(f"« {p.title} »" for p in passages))
     items = _passage_items(passages, turn, "r")
     return (
-        f'<div class="qa qa-reading">Reading {len(passages)} passages from {titles}…'
-        f'<details class="qa-sources"><summary class="qa-sources-head">The passages</summary>{items}</details></div>'
+        f'<div class="qa qa-reading">{html.escape(t(lang, "reading", count=len(passages), titles=titles))}'
+        f'<details class="qa-sources"><summary class="qa-sources-head">{html.escape(t(lang, "the_passages"))}</summary>{items}</details></div>'
     )
 
 
@@ -188,37 +199,36 @@ def plain_answer(answer: Answer) -> str:
 # -- upload results and the index view (pure) ------------------------------------------------
 
 
-_INGEST_DETAIL = {"added": "now in the index", "replaced": "its text changed: the new version replaces the old", "unchanged": "already in the index"}
-
-
-def ingest_rows(results: list[tuple[str, IngestReport]], titles: dict[str, str] | None = None) -> list[tuple[str, str, str, str]]:
-    """(file, status, article, detail) per article of each uploaded file, one row per file at least."""
+def ingest_rows(results: list[tuple[str, IngestReport]], titles: dict[str, str] | None = None, lang: str = DEFAULT) -> list[tuple[str, str, str, str]]:
+    """(file, status, article, detail) per article of each uploaded file, one row per file at least;
+    the status is the key (added, replaced, unchanged, rejected), the detail in `lang`."""
     titles = titles or {}
     rows = []
     for name, report in results:
         before = len(rows)
         for status, ids in (("added", report.added), ("replaced", report.replaced), ("unchanged", report.unchanged)):
-            rows.extend((name, status, titles.get(i, i), _INGEST_DETAIL[status]) for i in ids)
+            rows.extend((name, status, titles.get(i, i), t(lang, f"ingest_detail_{status}")) for i in ids)
         rows.extend((name, "rejected", where if where != name else "", why) for where, why in report.rejected)
         if len(rows) == before:
-            rows.append((name, "rejected", "", "no article found in this file"))
+            rows.append((name, "rejected", "", t(lang, "ingest_nothing")))
     return rows
 
 
-def render_ingest(results: list[tuple[str, IngestReport]], titles: dict[str, str] | None = None) -> str:
+def render_ingest(results: list[tuple[str, IngestReport]], titles: dict[str, str] | None = None, lang: str = DEFAULT) -> str:
     """The per-file result of an upload as an HTML table."""
-    rows = ingest_rows(results, titles)
+    rows = ingest_rows(results, titles, lang)
     if not rows:
         return ""
     counts = {s: sum(1 for r in rows if r[1] == s) for s in ("added", "replaced", "unchanged", "rejected")}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    summary = ", ".join(f"{n} {t(lang, f'ingest_{s}')}" for s, n in counts.items() if n)
     body = "".join(
-        f'<tr><td>{html.escape(f)}</td><td class="status-{s}">{s}</td><td>{html.escape(a)}</td><td>{html.escape(d)}</td></tr>' for f, s, a, d in rows
+        f'<tr><td>{html.escape(f)}</td><td class="status-{s}">{html.escape(t(lang, f"ingest_{s}"))}</td><td>{html.escape(a)}</td><td>{html.escape(d)}</td></tr>'
+        for f, s, a, d in rows
     )
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in t(lang, "ingest_head").split("|"))
     return (
         f'<div class="ingest-result"><p><strong>{html.escape(summary)}</strong></p>'
-        f'<table class="ingest-table"><thead><tr><th>File</th><th>Result</th><th>Article</th><th>Details</th></tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
+        f'<table class="ingest-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
     )
 
 
@@ -226,8 +236,7 @@ def index_rows(articles: list[dict]) -> list[list]:
     return [[a.get("title") or "", a.get("date") or "", _source_label(a.get("source")) or "", a.get("chunks", 0), a["id"]] for a in articles]
 
 
-def index_summary(articles: list[dict]) -> str:
-    chunks = sum(a.get("chunks", 0) for a in articles)
+def index_summary(articles: list[dict], lang: str = DEFAULT) -> str:
     if not articles:
-        return "The index is empty: add articles below."
-    return f"**{len(articles)}** article{'s' * (len(articles) != 1)}, **{chunks}** chunk{'s' * (chunks != 1)} in the index."
+        return t(lang, "empty_index")
+    return t(lang, "index_summary", articles=len(articles), chunks=sum(a.get("chunks", 0) for a in articles))
