@@ -125,3 +125,18 @@ def test_precision_against_coverage_and_reliability():
     assert rows[0.0]["coverage"] == 1.0 and rows[0.5]["precision"] == pytest.approx(0.5)
     deciles = selective.reliability(outcomes)
     assert sum(r["n"] for r in deciles) == 5 and deciles[-1]["observed"] == 1.0
+
+
+def test_a_run_at_thresholds_zero_replays_any_other_threshold():
+    question = Question("q", "Où ?", ("cave",), "c", True)
+    given = Outcome(question, refused=False, outcome="answer", response="Dans une cave [1].", short="Dans une cave", citations=1, citations_with_answer=1)
+    given.answer_probability, given.candidate = 0.4, "Dans une cave [1]."
+    given.quote_probability, given.quote, given.quote_cited_right = 0.7, "L'article dit : « Il dort dans une cave. » [1].", True
+    again = Outcome.from_dict(json.loads(json.dumps(given.to_dict())))
+    assert again.to_dict() == given.to_dict(), "a line of --details reads back as it was written"
+    [answered] = selective.replay([again], 0.3, 0.5)
+    [quoted] = selective.replay([again], 0.5, 0.5)
+    [refused] = selective.replay([again], 0.5, 0.8)
+    assert answered.outcome == "answer" and answered.short == "Dans une cave"
+    assert quoted.outcome == "quote" and quoted.short == "" and quoted.right and quoted.citations_with_answer == 1
+    assert refused.outcome == "refused" and refused.refused and not refused.right

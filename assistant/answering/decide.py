@@ -53,7 +53,13 @@ class Decide:
         answer = self.model.answer.probability(row) if query.text else 0.0
         quote = quoted(query.citations, query.passages, trace.get("evidence", {}).get("sentences", []))
         quote_probability = self.model.quote.probability(row) if quote else 0.0
-        details = {"answer_probability": answer, "quote_probability": quote_probability, "candidate": query.text}
+        details = {
+            "answer_probability": answer,
+            "quote_probability": quote_probability,
+            "candidate": query.text,  # what the other outcomes would have given (the evaluation replays them)
+            "quote": quote_text(quote, query.language) if quote else "",
+            "quote_n": quote.n if quote else None,
+        }
         if query.text and answer >= self.answer_threshold:
             query.outcome, query.confidence = "answer", answer
             return Decision("answer", details)

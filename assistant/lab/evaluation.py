@@ -93,6 +93,9 @@ class Outcome:
     confidence: float | None = None  # the learned probability that the outcome is right
     answer_probability: float | None = None  # the short answer's, even when it was not given
     candidate: str | None = None  # the short answer the decision weighed (given or not)
+    quote_probability: float | None = None
+    quote: str | None = None  # the quote the decision weighed (given or not)
+    quote_cited_right: bool | None = None  # whether the quoted sentence's passage holds a gold answer
 
     @property
     def answered(self) -> bool:
@@ -129,7 +132,18 @@ class Outcome:
             "confidence": self.confidence,
             "answer_probability": self.answer_probability,
             "candidate": self.candidate,
+            "quote_probability": self.quote_probability,
+            "quote": self.quote,
+            "quote_cited_right": self.quote_cited_right,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Outcome:
+        """An outcome as `to_dict` wrote it (a line of `eval --details`)."""
+        question = Question(data["id"], data["question"], tuple(data["answers"]), data.get("context_id"), data["answerable"])
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "question"}
+        fields["relevance"] = tuple(data["relevance"]) if data.get("relevance") else None
+        return cls(question, **{**fields, "short": data.get("short_answer"), "cited": data.get("citations", []), "citations": len(data.get("citations", []))})
 
 
 def read_jsonl(path: str | Path) -> list[dict]:
@@ -319,6 +333,9 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     outcome.outcome, outcome.confidence = answer.outcome, answer.confidence
     decided = steps.get("decide", {})
     outcome.answer_probability, outcome.candidate = decided.get("answer_probability"), decided.get("candidate")
+    outcome.quote_probability, outcome.quote = decided.get("quote_probability"), decided.get("quote")
+    if decided.get("quote_n"):
+        outcome.quote_cited_right = contains_answer(answer.passages[decided["quote_n"] - 1].text, question.answers)
     outcome.refusal_probability = answer.refusal_probability
     outcome.refusal_reason = answer.refusal_reason
     outcome.draft = answer.draft

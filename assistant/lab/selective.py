@@ -98,3 +98,48 @@ def plot(curve_rows: list[dict], reliability_rows: list[dict], prefix: str) -> l
     figure.savefig(paths[1], dpi=120)
     pyplot.close(figure)
     return paths
+
+
+def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: float) -> list[Outcome]:
+    """The outcomes of a run made with both thresholds at 0 (every short answer given, a quote
+    where there was none), as other thresholds would have decided them: exact, since the
+    decision comes last and changes nothing before it."""
+    from dataclasses import replace
+
+    replayed = []
+    for o in outcomes:
+        if o.answer_probability is None:  # refused before the decision
+            replayed.append(o)
+        elif o.candidate and o.answer_probability >= answer_threshold:
+            replayed.append(replace(o, outcome="answer", refused=False))
+        elif o.quote and (o.quote_probability or 0.0) >= quote_threshold:
+            cited = int(bool(o.quote_cited_right))
+            replayed.append(replace(o, outcome="quote", refused=False, response=o.quote, short="", citations=1, citations_with_answer=cited))
+        else:
+            replayed.append(replace(o, outcome="refused", refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[]))
+    return replayed
+
+
+GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+GRID_KEYS = ("contains", "f1", "answer_precision", "answer_or_quote", "false_refusal_rate", "refusal_rate", "citation_precision")
+
+
+def grid_table(outcomes: list[Outcome], grid=GRID) -> str:
+    """The run's keys at every pair of thresholds (`replay`), to choose the operating point."""
+    from .evaluation import summarize
+
+    lines = ["| answer_threshold | quote_threshold | " + " | ".join(GRID_KEYS) + " |", "| ---: | ---: |" + " ---: |" * len(GRID_KEYS)]
+    for answer_threshold in grid:
+        for quote_threshold in grid:
+            metrics = summarize(replay(outcomes, answer_threshold, quote_threshold))
+            cells = " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in GRID_KEYS)
+            lines.append(f"| {answer_threshold:.2f} | {quote_threshold:.2f} | {cells} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m assistant.lab.selective DETAILS.jsonl (a run at thresholds 0)
+    import sys
+
+    from .evaluation import read_jsonl
+
+    print(grid_table([Outcome.from_dict(record) for record in read_jsonl(sys.argv[1])]))
