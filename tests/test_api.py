@@ -81,13 +81,20 @@ def test_excerpts_are_what_the_model_reads(assistant):
     assert any("11 heures" in e["text"] for e in excerpts)
 
 
-def test_follow_up_is_rewritten_with_the_history(assistant):
-    assistant.generator.rewrite = "À quelle heure Milley est-il arrivé en Pologne ?"
+def test_a_follow_up_pronoun_gets_its_name_without_a_model_call(assistant):
     history = [("user", "Où Milley a-t-il rencontré Zaluzhny ?"), ("assistant", "En Pologne [1].")]
     answer = assistant.chat("Et à quelle heure est-il arrivé ?", history)
-    assert answer.standalone_question == "À quelle heure Milley est-il arrivé en Pologne ?"
-    assert "11 heures" in answer.text
-    assert "Où Milley" in assistant.generator.prompts[0][0]["content"]
+    assert answer.standalone_question == "À quelle heure Milley est-il arrivé ?" and answer.trace[0].decision == "pronoun resolved"
+    assert "11 heures" in answer.text and len(assistant.generator.prompts) == 1  # the answer's prompt alone
+
+
+def test_a_follow_up_the_rule_cannot_place_is_rewritten_by_the_model(assistant):
+    assistant.generator.rewrite = "À quelle heure Zaluzhny est-il arrivé ?"
+    history = [("user", "À quelle heure Milley est-il arrivé ?"), ("assistant", "Vers 11 heures [1].")]
+    answer = assistant.chat("Et Zaluzhny ?", history)
+    assert answer.standalone_question == "À quelle heure Zaluzhny est-il arrivé ?" and answer.trace[0].decision == "rewritten"
+    rewriting = assistant.generator.prompts[0][0]["content"]
+    assert "Assistant: Vers 11 heures." in rewriting and "[1]" not in rewriting, "the conversation, its markers taken out"
 
 
 def test_a_message_that_names_its_subject_is_not_rewritten(assistant):

@@ -49,6 +49,9 @@ def test_english_answer_without_a_shared_word_is_checked_by_meaning(real_assista
     assert not answer.refused, answer.text
     assert "Poland" in answer.text
     assert "Pologne" in answer.citations[0].passage.text
+    # The highlighted quote is the sentence that says it, found by meaning (it was the passage's
+    # first sentence, about Milley's job, when no word matched).
+    assert "Pologne" in answer.citations[0].quote
 
 
 def test_follow_up_question_uses_the_conversation(real_assistant):

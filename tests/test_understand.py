@@ -1,6 +1,8 @@
 import pytest
 
+from assistant.answering.referents import resolve
 from assistant.answering.understand import needs_context
+from assistant.types import Turn
 
 # (message, language, whether it leans on the conversation before it)
 CASES = [
@@ -34,3 +36,21 @@ CASES = [
 @pytest.mark.parametrize("question, language, expected", CASES)
 def test_a_message_needs_the_conversation_only_when_it_points_back(question, language, expected):
     assert needs_context(question, language) is expected
+
+
+@pytest.mark.parametrize(
+    ("asked", "answered", "message", "language", "expected"),
+    [
+        ("Où Milley a-t-il rencontré Zaluzhny ?", "En Pologne [1].", "Et à quelle heure est-il arrivé ?", "fr", "À quelle heure Milley est-il arrivé ?"),
+        ("Qui est Valery Zaluzhny ?", "Un général [1].", "Où l'a-t-il rencontré ?", "fr", "Où Valery Zaluzhny l'a-t-il rencontré ?"),
+        ("Qui a critiqué Washington ?", "Le Kremlin [1].", "De quoi les accuse-t-il ?", "fr", "De quoi le Kremlin les accuse-t-il ?"),  # the answer to « qui »
+        ("Qui est le porte-parole ?", "Le colonel David Butler [1].", "Qu'a-t-il déclaré ?", "fr", "Que le colonel David Butler a-t-il déclaré ?"),
+        ("Quand l'Ukraine a-t-elle reçu les chars ?", "En janvier.", "Combien en a-t-elle reçu ?", "fr", "Combien l'Ukraine en a-t-elle reçu ?"),
+        ("Où Milley a-t-il rencontré Zaluzhny ?", "En Pologne.", "Il est arrivé quand ?", "fr", "Milley est arrivé quand ?"),
+        ("Where did Milley meet Zaluzhny?", "In Poland [1].", "And when did he arrive?", "en", "When did Milley arrive?"),
+        ("Où Milley a-t-il rencontré Zaluzhny ?", "En Pologne.", "Et Zaluzhny ?", "fr", None),  # no pronoun: the model rewrites it
+        ("Où a eu lieu la réunion ?", "En Pologne.", "Qui y était ?", "fr", None),  # no name to give
+    ],
+)
+def test_a_pronoun_gets_the_name_it_stands_for(asked, answered, message, language, expected):
+    assert resolve(message, [Turn("user", asked), Turn("assistant", answered)], language) == expected

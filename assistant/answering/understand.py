@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from .. import language, prompts
 from ..text import STOPWORDS, content_words
 from ..types import Turn
+from . import referents
+from .citations import strip_markers
 from .pipeline import Decision, Query
 
 if TYPE_CHECKING:
@@ -75,9 +77,10 @@ def _repeats_named_subject(question: str, words: list[tuple[str, int]], i: int) 
 class Understand:
     """The message's language, and the standalone question to search for.
 
-    Reads: message, history. Fills: language, question. A message that points back (see
-    `needs_context`) is rewritten by the model from the last turns; one that names its subject
-    is searched as it stands."""
+    Reads: message, history. Fills: language, question. A message that names its subject is
+    searched as it stands; one that points back (see `needs_context`) gets the name its pronoun
+    stands for (`referents`), or, when that rule cannot place it, is rewritten by the model from
+    the last turns."""
 
     name = "understand"
     reads = ("message", "history")
@@ -92,12 +95,17 @@ class Understand:
         query.question = query.message
         if not query.history or not needs_context(query.message, query.language):
             return Decision("as written", {"language": query.language})
+        resolved = referents.resolve(query.message, query.history, query.language)
+        if resolved:  # a pronoun whose name the last turn gives: no model call
+            query.question = resolved
+            return Decision("pronoun resolved", {"language": query.language, "question": query.question})
         query.question = self._rewrite(query.message, query.history)
         return Decision("rewritten", {"language": query.language, "question": query.question})
 
     def _rewrite(self, message: str, history: list[Turn]) -> str:
         turns = history[-self.RECENT_TURNS :]
-        transcript = "\n".join(f"{'User' if turn.role == 'user' else 'Assistant'}: {turn.text}" for turn in turns)
+        # Markers mean nothing without the passages: « Sur le Rhône [1]. » is « Sur le Rhône. »
+        transcript = "\n".join(f"{'User' if turn.role == 'user' else 'Assistant'}: {strip_markers(turn.text)}" for turn in turns)
         prompt = prompts.render("condense", chat_history=transcript, question=message)
         rewritten = self._llm().complete([{"role": "user", "content": prompt}], max_tokens=64).strip()
         rewritten = rewritten.splitlines()[0].strip().strip('"«» ') if rewritten else ""
