@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from assistant.config import SAMPLE_ARTICLE
 from assistant.errors import InputError
 from assistant.ingest import find_files, load_file
 from assistant.ingest.loaders import MAX_ARTICLE_BYTES
@@ -23,10 +24,43 @@ def test_text_file_keeps_its_text_and_a_title(tmp_path):
     assert article.source == str(path.resolve())
 
 
-def test_long_first_line_is_not_a_title(tmp_path):
+def test_a_dateline_lede_is_not_a_title_nor_is_the_file_name(tmp_path):
     path = tmp_path / "milley-zaluzhny.txt"
-    path.write_text("SUD-EST DE LA POLOGNE – " + "mot " * 60 + "\n\nSuite.", encoding="utf-8")
-    assert load_file(path).articles[0].title == "Milley zaluzhny"
+    path.write_text("SUD-EST DE LA POLOGNE – Le général " + "mot " * 60 + "fin.\n\nSuite.", encoding="utf-8")
+    [article] = load_file(path).articles
+    assert article.title.startswith("Le général mot mot") and article.title.endswith("…")
+    assert "POLOGNE" not in article.title and "Milley" not in article.title
+    assert article.text.startswith("SUD-EST DE LA POLOGNE – ")  # the text itself is kept whole
+
+
+def test_the_sample_article_gets_a_headline_not_its_file_name():
+    [article] = load_file(SAMPLE_ARTICLE).articles
+    assert article.title == "Le général en chef du Pentagone a rencontré mardi pour la première fois en personne son homologue ukrainien…"
+    assert article.language == "fr"
+
+
+def test_front_matter_gives_the_metadata_and_leaves_the_text(tmp_path):
+    path = tmp_path / "pont.md"
+    path.write_text(
+        "---\ntitle: Un pont sur le Rhône\ndate: 2024-03-04\nsource: leprogres.fr\nauthor: [Jeanne Martin]\n"
+        "url: https://www.leprogres.fr/pont\nlanguage: fr\n---\n\n# Autre titre\n\nLe maire de Lyon a inauguré un pont.",
+        encoding="utf-8",
+    )
+    [article] = load_file(path).articles
+    assert (article.title, article.date, article.source, article.author) == ("Un pont sur le Rhône", "2024-03-04", "Le Progrès", "Jeanne Martin")
+    assert article.url == "https://www.leprogres.fr/pont" and article.language == "fr"
+    assert article.text.startswith("# Autre titre") and "---" not in article.text
+
+
+@pytest.mark.parametrize(
+    "front, reason",
+    [("---\ntitle: [unclosed\n---\nTexte.", "not valid YAML"), ("---\n- a list\n---\nTexte.", "key: value"), ("---\ndate: bientôt\n---\nTexte.", "write it as")],
+)
+def test_a_bad_front_matter_is_rejected_with_what_to_fix(tmp_path, front, reason):
+    path = tmp_path / "bad.md"
+    path.write_text(front, encoding="utf-8")
+    loaded = load_file(path)
+    assert loaded.articles == [] and reason in loaded.rejected[0][1]
 
 
 def test_markdown_heading_is_the_title(tmp_path):
@@ -67,6 +101,22 @@ def test_json_list_of_records(tmp_path):
     path = tmp_path / "news.json"
     path.write_text(json.dumps([{"title": "A", "text": "Un."}, {"title": "B", "text": "Deux."}]), encoding="utf-8")
     assert [a.title for a in load_file(path).articles] == ["A", "B"]
+
+
+def test_records_fields_are_read_by_their_usual_names_and_a_bad_date_rejects_only_its_record(tmp_path):
+    path = tmp_path / "news.jsonl"
+    records = [
+        {"headline": "Premier", "text": "Le texte du premier article, publié par Libération le 30 avril.", "published": "30/04/2015", "site": "liberation.fr", "authors": ["AFP"]},
+        {"title": "Second", "text": "The second article is in English, as its text says.", "date": "next week"},
+        {"text": "Un article sans titre.\n\nSon texte continue ici."},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    loaded = load_file(path)
+    first, third = loaded.articles
+    assert (first.title, first.date, first.source, first.author, first.language) == ("Premier", "2015-04-30", "Libération", "AFP", "fr")
+    assert third.title == "Un article sans titre"
+    [(where, why)] = loaded.rejected
+    assert where == f"{path}:2" and "write it as" in why
 
 
 @pytest.mark.parametrize(

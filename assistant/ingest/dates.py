@@ -17,7 +17,7 @@ import json
 import re
 
 from ..errors import InputError
-from .outlet_names import fold
+from .outlet_names import fold_chars
 
 MONTHS = {
     # French, then English, then the usual abbreviations (without their period).
@@ -28,7 +28,7 @@ MONTHS = {
     "janv": 1, "fevr": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
 }  # fmt: skip
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # day first, as in French
 _WORDS = re.compile(r"^(?:[a-z]+\.?,?\s+)?(\d{1,2})(?:er|st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")  # 3 mars 2024
 _WORDS_EN = re.compile(r"^(?:[a-z]+,?\s+)?([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")  # March 3, 2024
@@ -66,7 +66,7 @@ def normalise_date(value: object) -> str | None:
 
 def parse_date(text: str) -> dt.date | None:
     """A calendar date from ISO, day-first numeric or written forms (French or English), else None."""
-    text = fold(text.strip()).replace("1er", "1")
+    text = fold_chars(text.strip()).replace("1er", "1")
     attempts = (
         (_ISO, lambda m: (int(m[1]), int(m[2]), int(m[3]))),
         (_NUMERIC, lambda m: (int(m[3]), int(m[2]), int(m[1]))),
@@ -92,6 +92,8 @@ def page_date(date: str | None, tree, html: str, region: str | None) -> str | No
         html: the page's HTML, for the visible-text check.
         region: the outlet's country code ("ca", "fr", ...), or None when unknown.
     """
+    if date is not None and date.endswith("-01-01") and not _says_new_year(html, date[:4]):
+        return None  # a year alone (« © 2013 ») padded to the 1st of January by htmldate: not a date
     stamp = published_timestamp(tree)
     if date is None or stamp is None or stamp.date().isoformat() != date:
         return date  # the timestamp is not where the date came from: nothing to correct
@@ -103,6 +105,12 @@ def page_date(date: str | None, tree, html: str, region: str | None) -> str | No
         if _visible_date(html) == next_day:
             return next_day.isoformat()
     return date
+
+
+def _says_new_year(html: str, year: str) -> bool:
+    """Whether the page writes the 1st of January of `year` as a full date somewhere."""
+    pattern = rf"{year}-01-01|{year}/01/01|0?1[./]0?1[./]{year}|\b1(?:er)? janvier {year}|January 1(?:st)?,? {year}|\b1 January {year}"
+    return re.search(pattern, html, re.IGNORECASE) is not None
 
 
 def published_timestamp(tree) -> dt.datetime | None:

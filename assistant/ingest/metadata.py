@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .dates import ZONES, json_ld_values, page_date
-from .outlet_names import domain_of, fold, outlet_key, outlet_name
+from .outlet_names import domain_of, fold_chars, outlet_key, outlet_name
 
 # Separators between a headline and the site's name or section in a <title>; not « : », which
 # French headlines use (« Affaire KPMG : un juge se récuse »).
@@ -42,12 +42,15 @@ def page_metadata(html: str, document, text: str) -> PageMetadata:
     import lxml.html
 
     tree = lxml.html.fromstring(html)
-    url = getattr(document, "url", None) or _first(tree.xpath('//link[@rel="canonical"]/@href|//meta[@property="og:url"]/@content'))
+    urls = [getattr(document, "url", None), *tree.xpath('//link[@rel="canonical"]/@href|//meta[@property="og:url"]/@content')]
+    url = next((str(u).strip() for u in urls if u and re.match(r"https?://", str(u).strip())), None)  # a relative one says no host
     domain = domain_of(url) or getattr(document, "hostname", None)
+    handle = getattr(document, "sitename", None)  # trafilatura's: og:site_name, else often a Twitter handle
     site_names = [
         _first(tree.xpath('//meta[@property="og:site_name"]/@content')),
         *[p.get("name") for p in json_ld_values(tree, "publisher") if isinstance(p, dict) and isinstance(p.get("name"), str)],
-        getattr(document, "sitename", None),
+        _title_tail(tree, [n for n in (handle, domain) if n]),
+        handle,
     ]
     outlet = outlet_name(site_names, url or domain)
     names = [n for n in (*site_names, outlet, domain) if n]
@@ -67,6 +70,9 @@ def clean_title(title: str, site_names: list[str]) -> str:
     Critique ») or the section breadcrumbs around it (« … » Local » Noticias »)."""
     title = re.sub(r"\s+", " ", title).strip()
     parts = _TITLE_SEPARATOR.split(title)  # [segment, separator, segment, ...]
+    if "«" in title:  # then » closes a quotation: « vol aggravé » is not a breadcrumb
+        parts = _TITLE_SEPARATOR.split(title.replace(" » ", " \0 "))
+        parts = [p.replace(" \0 ", " » ") for p in parts]
     segments, separators = parts[::2], parts[1::2]
     keys = {k for k in (outlet_key(n) for n in site_names) if len(k) >= 3}
     for cut in range(1, len(segments)):  # the longest tail that names the site
@@ -98,12 +104,12 @@ def _names_site(segments: list[str], keys: set[str]) -> bool:
 def clean_author(author: str, site_names: list[str]) -> str:
     """The people of a byline (« Par AFP publié le; Mis À Jour À » -> « AFP »), without the outlet
     itself (« Lefigaro Fr », « Par sudinfo be ») or what trails a name."""
-    keys = {re.sub(r"[^0-9a-z]", "", fold(n)) for n in site_names} | {outlet_key(n) for n in site_names}
+    keys = {re.sub(r"[^0-9a-z]", "", fold_chars(n)) for n in site_names} | {outlet_key(n) for n in site_names}
     keys = {k for k in keys if len(k) >= 3}
     people = []
     for part in author.split(";"):
         name = _BYLINE_TAIL.sub("", _BYLINE_HEAD.sub("", part)).strip(" ,.-")
-        key = re.sub(r"[^0-9a-z]", "", fold(name))
+        key = re.sub(r"[^0-9a-z]", "", fold_chars(name))
         if len(key) < 3 or any(key in k or k in key for k in keys):
             continue
         if name not in people:
@@ -149,6 +155,21 @@ def _region(tree, domain: str | None) -> str | None:
         match = re.match(r"^[a-zA-Z]{2}[-_]([a-zA-Z]{2})\b", str(value))
         if match:
             return match.group(1).lower()
+    return None
+
+
+def _title_tail(tree, names: list[str]) -> str | None:
+    """The site's name as the <title> ends with it (« … » Ultima Hora Mallorca », « … - 中国日报网 »):
+    the last segment, when it is short and matches the domain or the handle (a name in a
+    script without Latin letters cannot be matched: it is taken as it is)."""
+    title = _first(tree.xpath("//title/text()")) or ""
+    parts = _TITLE_SEPARATOR.split(re.sub(r"\s+", " ", title).strip())
+    if len(parts) < 3 or len(parts[-1].split()) > 5:
+        return None
+    tail, key = parts[-1], outlet_key(parts[-1])
+    keys = [k for k in (outlet_key(n) for n in names) if len(k) >= 3]
+    if any(key.startswith(k) or k.startswith(key) for k in keys) or not re.search(r"[a-zA-Z]", tail):
+        return tail
     return None
 
 

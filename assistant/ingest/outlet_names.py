@@ -108,7 +108,7 @@ KNOWN_OUTLETS = {
 }
 
 
-def fold(text: str) -> str:
+def fold_chars(text: str) -> str:
     """Lowercase without accents, one character for one (« Échos » -> « echos »), and typographic
     apostrophes made plain, so that offsets in the folded text are offsets in the original."""
     out = []
@@ -119,7 +119,7 @@ def fold(text: str) -> str:
 
 
 def outlet_key(name: str) -> str:
-    """The key outlets are matched on: letters and digits only, folded, without "www." or the
+    """The key outlets are matched on: letters and digits only (of any script), folded, without "www." or the
     top-level domain, articles kept glued as domains spell them (« Le Monde », « LeMonde.fr »,
     « lemonde.fr » -> "lemonde"; « L'Express » -> "lexpress")."""
     name = name.strip()
@@ -128,7 +128,7 @@ def outlet_key(name: str) -> str:
         name = _registered_name(domain)
     else:
         name = _TRAILING_TLD.sub("", name)
-    return re.sub(r"[^0-9a-z]", "", fold(name))
+    return re.sub(r"[\W_]", "", fold_chars(name))
 
 
 def domain_of(text: str | None) -> str | None:

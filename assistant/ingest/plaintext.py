@@ -9,7 +9,7 @@ import re
 from ..errors import InputError
 from ..text import split_sentences
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:(.*?)\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 # A dateline: a place in capitals (with perhaps a region after a comma and an agency in
 # brackets), then a dash: « PARIS – », « KYIV, Ukraine — », « WASHINGTON (Reuters) - ».
 _DATELINE = re.compile(
@@ -28,7 +28,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     import yaml
 
     try:
-        fields = yaml.safe_load(match.group(1))
+        fields = yaml.safe_load(match.group(1) or "")
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 2}" if where is not None else ""
