@@ -54,7 +54,11 @@ def test_front_matter_gives_the_metadata_and_leaves_the_text(tmp_path):
 
 @pytest.mark.parametrize(
     "front, reason",
-    [("---\ntitle: [unclosed\n---\nTexte.", "not valid YAML"), ("---\n- a list\n---\nTexte.", "key: value"), ("---\ndate: bientôt\n---\nTexte.", "write it as")],
+    [
+        ("---\ntitle: [unclosed\n---\nTexte.", "not valid YAML"),
+        ("---\n- a list\n---\nTexte.", "key: value"),
+        ("---\ndate: bientôt\n---\nTexte.", "write it as"),
+    ],
 )
 def test_a_bad_front_matter_is_rejected_with_what_to_fix(tmp_path, front, reason):
     path = tmp_path / "bad.md"
@@ -106,7 +110,13 @@ def test_json_list_of_records(tmp_path):
 def test_records_fields_are_read_by_their_usual_names_and_a_bad_date_rejects_only_its_record(tmp_path):
     path = tmp_path / "news.jsonl"
     records = [
-        {"headline": "Premier", "text": "Le texte du premier article, publié par Libération le 30 avril.", "published": "30/04/2015", "site": "liberation.fr", "authors": ["AFP"]},
+        {
+            "headline": "Premier",
+            "text": "Le texte du premier article, publié par Libération le 30 avril.",
+            "published": "30/04/2015",
+            "site": "liberation.fr",
+            "authors": ["AFP"],
+        },
         {"title": "Second", "text": "The second article is in English, as its text says.", "date": "next week"},
         {"text": "Un article sans titre.\n\nSon texte continue ici."},
     ]
