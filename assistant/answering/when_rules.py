@@ -192,14 +192,19 @@ def resolve_term(text: str, as_of: dt.date) -> Range | None:
     return None
 
 
+def _from(start: dt.date, as_of: dt.date) -> Range:
+    """From a day to the as-of date; open-ended when the day is after it (nothing published yet)."""
+    return start, (as_of if start <= as_of else None)
+
+
 def _since(m, as_of):
     term = resolve_term(m["term"], as_of)
-    return (term[0], as_of) if term else None
+    return _from(term[0], as_of) if term else None
 
 
 def _after(m, as_of):
     term = resolve_term(m["term"], as_of)
-    return (term[1] + dt.timedelta(days=1), as_of) if term else None
+    return _from(term[1] + dt.timedelta(days=1), as_of) if term else None
 
 
 def _before(m, as_of):
