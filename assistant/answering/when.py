@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..ingest.outlet_names import fold_chars
+from .phrases import cut_phrases
 from .when_rules import RULES, Rule
 
 ORDERS = ("latest", "oldest")
@@ -98,7 +99,7 @@ def parse_when(question: str, as_of: dt.date | str | None = None) -> tuple[When,
         matched.append(match.span())
     since, until = _combine(ranges, today)
     when = When(since, until, order, tuple(question[s:e].strip() for s, e in matched))
-    return when, _cut(question, matched)
+    return when, cut_phrases(question, matched)
 
 
 def _as_of(as_of: dt.date | str | None) -> dt.date:
@@ -138,24 +139,3 @@ def _combine(ranges: list[tuple[dt.date | None, dt.date | None]], as_of: dt.date
     if until is not None and until > as_of and (since is None or since <= as_of):
         until = as_of
     return since, until
-
-
-def _cut(question: str, spans: list[tuple[int, int]]) -> str:
-    """The question without the spans, its spacing and punctuation mended: « Macron hier ? »
-    -> « Macron ? », "happened yesterday?" -> "happened?"."""
-    out, last = [], 0
-    for start, end in sorted(spans):
-        piece = question[last:start]
-        if end < len(question) and not question[end].isspace():  # a mark follows: no space before it
-            piece = piece.rstrip()
-        out.append(piece)
-        last = end
-    out.append(question[last:])
-    text = re.sub(r"\s+", " ", "".join(out)).strip()
-    text = re.sub(r"\s+([,.])", r"\1", text)
-    text = re.sub(r"([,;])(?:\s*[,;])+", r"\1", text)  # « Macron, hier, sur » -> « Macron, sur »
-    text = re.sub(r"[,;]\s*([?!.])", r"\1", text)  # « X, ? » left by a cut before the mark
-    text = re.sub(r"^[\s,;:–-]+", "", text).strip()
-    if text and question[:1].isupper() and text[:1].islower():
-        text = text[0].upper() + text[1:]
-    return text if re.search(r"\w", text) else ""
