@@ -52,11 +52,17 @@ def test_front_matter_gives_the_metadata_and_leaves_the_text(tmp_path):
     assert article.text.startswith("# Autre titre") and "---" not in article.text
 
 
+def test_an_opening_rule_is_not_a_front_matter(tmp_path):
+    path = tmp_path / "rule.txt"
+    path.write_text("---\nUn paragraphe entre deux traits.\n---\nLa suite du texte.", encoding="utf-8")
+    [article] = load_file(path).articles
+    assert article.text.startswith("---\nUn paragraphe")
+
+
 @pytest.mark.parametrize(
     "front, reason",
     [
         ("---\ntitle: [unclosed\n---\nTexte.", "not valid YAML"),
-        ("---\n- a list\n---\nTexte.", "key: value"),
         ("---\ndate: bientôt\n---\nTexte.", "write it as"),
     ],
 )

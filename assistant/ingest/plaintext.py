@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..text import split_sentences
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:(.*?)\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_KEY_LINE = re.compile(r"^[A-Za-z_][\w -]*:(?:\s|$)", re.MULTILINE)
 # A dateline: a place in capitals (with perhaps a region after a comma and an agency in
 # brackets), then a dash: « PARIS – », « KYIV, Ukraine — », « WASHINGTON (Reuters) - ».
 _DATELINE = re.compile(
@@ -21,22 +22,24 @@ TITLE_CHARS = 120  # past this a first line is a lede, not a headline; derived t
 
 def split_front_matter(text: str) -> tuple[dict, str]:
     """The YAML front matter (`---` ... `---` at the very top) as a dict, and the text after it.
-    Text without one comes back whole with an empty dict."""
+    Text without one comes back whole with an empty dict; so does text whose opening `---`
+    block is not `key: value` lines (a rule drawn above a first paragraph, not metadata)."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
     import yaml
 
+    block = match.group(1) or ""
     try:
-        fields = yaml.safe_load(match.group(1) or "")
+        fields = yaml.safe_load(block)
     except yaml.YAMLError as error:
+        if not _KEY_LINE.search(block):
+            return {}, text
         where = getattr(error, "problem_mark", None)
         line = f" at line {where.line + 2}" if where is not None else ""
         raise InputError(f"the front matter (between the --- lines) is not valid YAML{line}: fix it or remove it") from None
-    if fields is None:
-        fields = {}
     if not isinstance(fields, dict):
-        raise InputError("the front matter (between the --- lines) must be 'key: value' lines, such as 'title: …'")
+        return ({}, text[match.end() :].lstrip("\n")) if fields is None else ({}, text)
     return fields, text[match.end() :].lstrip("\n")
 
 
