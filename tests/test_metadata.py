@@ -6,7 +6,7 @@ import pytest
 from assistant.errors import InputError
 from assistant.ingest.dates import normalise_date, page_date, parse_date, published_timestamp
 from assistant.ingest.fields import article_fields, language_code
-from assistant.ingest.metadata import clean_author, clean_title, declared_language, detect_language
+from assistant.ingest.metadata import clean_author, clean_title, declared_language, detect_language, page_language
 from assistant.ingest.outlet_names import domain_of, fold_chars, outlet_key, outlet_name
 
 
@@ -135,6 +135,9 @@ def test_declared_and_detected_languages():
     assert detect_language("Le gouvernement a présenté mercredi son projet de réforme des retraites aux syndicats.") == "fr"
     assert detect_language("The government presented its pension reform plan to the unions on Wednesday.") == "en"
     assert detect_language("Trop court") is None
+    french = "Le gouvernement a présenté mercredi son projet de réforme des retraites aux syndicats, qui l'ont rejeté. " * 5
+    assert page_language("en", french) == "fr"  # a template's « en » on a French article
+    assert page_language("fr", "Le gouvernement a présenté son projet.") == "fr" and page_language(None, french) == "fr"
 
 
 def test_record_fields_by_their_usual_names():
