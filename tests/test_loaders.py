@@ -89,6 +89,13 @@ def test_html_page_yields_the_article_without_navigation(tmp_path):
     assert article.date == "2024-03-04"
 
 
+def test_an_xhtml_page_declaring_its_encoding_is_read(tmp_path):
+    path = tmp_path / "page.xhtml.html"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + HTML.replace("<html>", '<html lang="fr">'), encoding="utf-8")
+    [article] = load_file(path).articles
+    assert (article.source, article.date, article.language) == ("Le Journal", "2024-03-04", "fr")
+
+
 def test_jsonl_records_with_a_bad_line_reported_and_the_rest_kept(tmp_path):
     path = tmp_path / "news.jsonl"
     lines = [

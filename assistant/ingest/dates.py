@@ -153,14 +153,24 @@ def _in_zone(stamp: dt.datetime, region: str | None) -> dt.datetime | None:
 
 def _visible_date(html: str) -> dt.date | None:
     """The date htmldate reads in the page's visible text alone (no head, scripts or URL)."""
-    import lxml.html
     from htmldate import find_date
 
-    tree = lxml.html.fromstring(html)
+    tree = parse_html(html)
     for element in tree.xpath("//head|//script|//style|//meta|//link"):
         element.drop_tree()
     found = find_date(tree, extensive_search=True, original_date=True, url="http://visible.invalid/")
     return dt.date.fromisoformat(found) if found else None
+
+
+def parse_html(html: str):
+    """The page as an lxml tree; an XHTML page declaring its encoding is parsed from its bytes
+    (lxml refuses a declaration on text)."""
+    import lxml.html
+
+    try:
+        return lxml.html.fromstring(html)
+    except ValueError:
+        return lxml.html.fromstring(html.encode("utf-8"))
 
 
 def json_ld_values(tree, key: str) -> list:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .dates import ZONES, json_ld_values, page_date
+from .dates import ZONES, json_ld_values, page_date, parse_html
 from .outlet_names import domain_of, fold_chars, outlet_key, outlet_name
 
 # Separators between a headline and the site's name or section in a <title>; not « : », which
@@ -42,9 +42,7 @@ def page_metadata(html: str, document, text: str) -> PageMetadata:
         document: what `trafilatura.bare_extraction(html, with_metadata=True)` returned.
         text: the article's text (for the language when the page does not declare it).
     """
-    import lxml.html
-
-    tree = lxml.html.fromstring(html)
+    tree = parse_html(html)
     urls = [getattr(document, "url", None), *tree.xpath('//link[@rel="canonical"]/@href|//meta[@property="og:url"]/@content')]
     url = next((str(u).strip() for u in urls if u and re.match(r"https?://", str(u).strip())), None)  # a relative one says no host
     domain = domain_of(url) or getattr(document, "hostname", None)
