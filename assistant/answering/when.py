@@ -36,39 +36,55 @@ from dataclasses import dataclass
 from ..errors import InputError
 from ..ingest.outlet_names import fold_chars
 from .phrases import cut_phrases
-from .when_rules import RULES, Rule
+from .when_rules import ARTICLES_BEFORE, PUBLISHED, RULES, Rule
 
 ORDERS = ("latest", "oldest")
 
 
 @dataclass(frozen=True)
 class When:
-    """What a question says about time: a range of publication dates (inclusive; None where
-    open) and an order ("latest", "oldest" or None), with the phrases that said it."""
+    """What a question says about time: a range of dates (inclusive; None where open), whether
+    they are publication dates, and an order ("latest", "oldest" or None), with the phrases
+    that said it.
+
+    `scope` is "published" when the range is one of publication dates (a date relative to now,
+    « la semaine dernière », or one the question ties to publishing, « l'article publié le 3
+    mars », « les articles de novembre 2023 »): filter by it. It is "mentioned" when the
+    question only names a calendar date (« Que décide la NASA en 1969 ? »): as often the date
+    of an event in the text as that of an article, it is left in the question for the search
+    and should at most weight, not filter. None when there is no range."""
 
     since: dt.date | None = None
     until: dt.date | None = None
     order: str | None = None
     matched: tuple[str, ...] = ()  # the phrases as the question wrote them
+    scope: str | None = None  # "published", "mentioned" or None
 
     def __bool__(self) -> bool:
         return bool(self.since or self.until or self.order)
 
-    def contains(self, date: str | None) -> bool:
+    @property
+    def filters(self) -> bool:
+        """Whether articles should be filtered by publication date (a "published" range)."""
+        return self.scope == "published"
+
+    def contains(self, date: str | None, slack_days: int = 0) -> bool:
         """Whether an article published on `date` ("YYYY-MM-DD...", or None when undated) is in
-        the range. Without a range every article is; with one, an undated article is not."""
+        the range, its end extended by `slack_days` (an article about yesterday's speech may be
+        published today). Without a range every article is; with one, an undated one is not."""
         if self.since is None and self.until is None:
             return True
         if not date:
             return False
         day = dt.date.fromisoformat(date[:10])
-        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until + dt.timedelta(days=slack_days))
 
     def to_dict(self) -> dict:
         return {
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
             "order": self.order,
+            "scope": self.scope,
             "matched": list(self.matched),
         }
 
@@ -81,25 +97,31 @@ def parse_when(question: str, as_of: dt.date | str | None = None) -> tuple[When,
         as_of: the date "now" is (a date or "YYYY-MM-DD"); today when None.
 
     Returns:
-        (When, the question with the temporal phrases cut out; possibly empty when the question
-        was nothing else, « Le plus récent ? »).
+        (When, the question with its publication-date and order phrases cut out; possibly
+        empty when the question was nothing else, « Le plus récent ? »). A "mentioned" date is
+        left in: it is part of what the question is about.
     """
     today = _as_of(as_of)
     folded = fold_chars(question)
     found = _non_overlapping([(m, rule) for rule in RULES for m in rule.pattern.finditer(folded)])
-    ranges, order, matched = [], None, []
+    published, mentioned, order, orders = [], [], None, []
     for match, rule in found:
         resolved = rule.resolve(match, today)
         if resolved is None:  # « le 31 avril »: not a date, leave the words in the question
             continue
         if resolved in ORDERS:
             order = order or resolved
+            orders.append(rule.span(match))
+        elif not rule.absolute(match) or PUBLISHED.search(folded) or ARTICLES_BEFORE.search(folded, 0, match.start()):
+            published.append((resolved, rule.span(match)))
         else:
-            ranges.append(resolved)
-        matched.append(match.span())
-    since, until = _combine(ranges, today)
-    when = When(since, until, order, tuple(question[s:e].strip() for s, e in matched))
-    return when, cut_phrases(question, matched)
+            mentioned.append((resolved, rule.span(match)))
+    ranges, scope = (published, "published") if published else (mentioned, "mentioned") if mentioned else ([], None)
+    since, until = _combine([r for r, _ in ranges], today)
+    spans = sorted(orders + [span for _, span in ranges])
+    when = When(since, until, order, tuple(question[s:e].strip() for s, e in spans), scope)
+    cut = orders + [span for _, span in published]
+    return when, cut_phrases(question, cut)
 
 
 def _as_of(as_of: dt.date | str | None) -> dt.date:
@@ -118,12 +140,13 @@ def _as_of(as_of: dt.date | str | None) -> dt.date:
 def _non_overlapping(candidates: list[tuple[re.Match, Rule]]) -> list[tuple[re.Match, Rule]]:
     """The longest matches first, then the earliest; a match overlapping a kept one is dropped
     (« la semaine dernière » is one phrase, not « semaine » and « dernière »)."""
+    spans = {id(match): rule.span(match) for match, rule in candidates}
     kept: list[tuple[re.Match, Rule]] = []
-    for match, rule in sorted(candidates, key=lambda c: (c[0].start() - c[0].end(), c[0].start())):
-        start, end = match.span()
-        if start < end and all(end <= k.start() or start >= k.end() for k, _ in kept):
+    for match, rule in sorted(candidates, key=lambda c: (spans[id(c[0])][0] - spans[id(c[0])][1], spans[id(c[0])][0])):
+        start, end = spans[id(match)]
+        if start < end and all(end <= spans[id(k)][0] or start >= spans[id(k)][1] for k, _ in kept):
             kept.append((match, rule))
-    return sorted(kept, key=lambda c: c[0].start())
+    return sorted(kept, key=lambda c: spans[id(c[0])][0])
 
 
 def _combine(ranges: list[tuple[dt.date | None, dt.date | None]], as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:

@@ -43,6 +43,15 @@ Resolve = Callable[[re.Match, dt.date], "Range | str | None"]
 class Rule:
     pattern: re.Pattern
     resolve: Resolve
+    # Whether what matched names a date by the calendar (« en 1969 », « le 3 mars ») rather than
+    # relative to now (« hier », « la semaine dernière »): a calendar date in a question is as
+    # often the date of an event in the text as that of an article's publication.
+    absolute: Callable[[re.Match], bool] = lambda m: False
+
+    def span(self, match: re.Match) -> tuple[int, int]:
+        """What the phrase is: its `phrase` group where it has one (« l'article [le plus
+        ancien] »: the noun says what is ordered, it is not cut), else the whole match."""
+        return match.span("phrase") if "phrase" in match.re.groupindex else match.span()
 
 
 # -- resolvers ---------------------------------------------------------------------------------
@@ -148,30 +157,32 @@ def _start_of(m, as_of):
 FR_WEEKDAY = alternatives(w for w in WEEKDAYS if not w.endswith("day"))
 EN_WEEKDAY = alternatives(w for w in WEEKDAYS if w.endswith("day"))
 # (pattern, resolver, stands alone in a question): in the order a term is tried, longest first.
-TERMS: list[tuple[str, Resolve, bool]] = [
-    (r"(?:le |the )?(?:debut|start|beginning) (?:de la |du |de l'|de |of the |of )?(?P<unit>semaine|mois|annee|week|month|year)", _start_of, False),
-    (r"avant[- ]hier|the day before yesterday", _relative_day(-2), True),
-    (r"hier|yesterday", _relative_day(-1), True),
-    (r"aujourd'hui|today|ce matin|ce soir|this morning|tonight", _relative_day(0), True),
-    (rf"(?P<year>{YEAR})-(?P<month>[01]\d)-(?P<day>[0-3]\d)", _full_date, True),
-    (r"(?:le )?(?P<day>[0-3]?\d)[/.](?P<month>[01]?\d)[/.](?P<year>(?:19|20)?\d\d)(?![/.]?\d)", _full_date, True),
-    (rf"(?:le )?(?:{FR_WEEKDAY} |{EN_WEEKDAY},? )?(?P<day>{DAY}) (?P<month>{MONTH})(?: (?P<year>{YEAR}))?", _full_date, True),
-    (rf"(?:{EN_WEEKDAY},? )?(?P<month>{MONTH}) (?P<day>{DAY})(?:,? (?P<year>{YEAR}))?(?! ?\d)", _full_date, True),
-    (rf"(?:the )?(?P<day>{DAY}) of (?P<month>{MONTH})(?:,? (?P<year>{YEAR}))?", _full_date, True),
-    (rf"(?:(?:le |au |du )?mois d(?:e |')|the month of )?(?P<month>{MONTH})(?: of)?,? (?P<year>{YEAR})", _month_year, True),
-    (rf"(?P<month>{MONTH}) (?P<last>dernier)", _month, True),
-    (rf"(?P<last>last) (?P<month>{MONTH})", _month, True),
-    (rf"(?:(?:le |au |du )?mois d(?:e |'))?(?P<month>{MONTH})", _month, False),
-    (rf"(?:l'annee |the year )?(?P<year>{YEAR})", _year, False),
-    (r"(?:la )?semaine (?:derniere|passee|precedente)|(?:the )?(?:last|previous) week", _last("week"), True),
-    (r"(?:le )?mois (?:dernier|passe|precedent)|(?:the )?(?:last|previous) month", _last("month"), True),
-    (r"l'an (?:dernier|passe)|l'annee (?:derniere|passee|precedente)|(?:the )?(?:last|previous) year", _last("year"), True),
-    (r"cette semaine|this week", _this("week"), True),
-    (r"ce mois[- ]ci|ce mois|this month", _this("month"), True),
-    (r"cette annee(?:[- ]ci)?|this year", _this("year"), True),
-    (r"(?:the |this )?past (?P<unit>week|month|year)", _past_one, True),
-    (rf"(?:ce |le )?(?P<weekday>{FR_WEEKDAY})(?: (?P<last>dernier|passe))?", _weekday, True),
-    (rf"(?:(?P<last>last) |this |on )?(?P<weekday>{EN_WEEKDAY})", _weekday, False),
+# (pattern, resolver, stands alone in a question, names a calendar date): in the order a term is
+# tried, longest first.
+TERMS: list[tuple[str, Resolve, bool, bool]] = [
+    (r"(?:le |the )?(?:debut|start|beginning) (?:de la |du |de l'|de |of the |of )?(?P<unit>semaine|mois|annee|week|month|year)", _start_of, False, False),
+    (r"avant[- ]hier|the day before yesterday", _relative_day(-2), True, False),
+    (r"hier|yesterday", _relative_day(-1), True, False),
+    (r"aujourd'hui|today|ce matin|ce soir|this morning", _relative_day(0), True, False),
+    (rf"(?P<year>{YEAR})-(?P<month>[01]\d)-(?P<day>[0-3]\d)", _full_date, True, True),
+    (r"(?:le )?(?P<day>[0-3]?\d)[/.](?P<month>[01]?\d)[/.](?P<year>(?:19|20)?\d\d)(?![/.]?\d)", _full_date, True, True),
+    (rf"(?:le )?(?:{FR_WEEKDAY} |{EN_WEEKDAY},? )?(?P<day>{DAY}) (?P<month>{MONTH})(?: (?P<year>{YEAR}))?", _full_date, True, True),
+    (rf"(?:{EN_WEEKDAY},? )?(?P<month>{MONTH}) (?P<day>{DAY})(?:,? (?P<year>{YEAR}))?(?! ?\d)", _full_date, True, True),
+    (rf"(?:the )?(?P<day>{DAY}) of (?P<month>{MONTH})(?:,? (?P<year>{YEAR}))?", _full_date, True, True),
+    (rf"(?:(?:le |au |du )?mois d(?:e |')|the month of )?(?P<month>{MONTH})(?: of)?,? (?P<year>{YEAR})", _month_year, True, True),
+    (rf"(?P<month>{MONTH}) (?P<last>dernier)", _month, True, True),
+    (rf"(?P<last>last) (?P<month>{MONTH})", _month, True, True),
+    (rf"(?:(?:le |au |du )?mois d(?:e |'))?(?P<month>{MONTH})", _month, False, True),
+    (rf"(?:l'annee |the year )?(?P<year>{YEAR})", _year, False, True),
+    (r"(?:la )?semaine (?:derniere|passee|precedente)|(?:the )?(?:last|previous) week", _last("week"), True, False),
+    (r"(?:le )?mois (?:dernier|passe|precedent)|(?:the )?(?:last|previous) month", _last("month"), True, False),
+    (r"l'an (?:dernier|passe)|l'annee (?:derniere|passee|precedente)|(?:the )?(?:last|previous) year", _last("year"), True, False),
+    (r"cette semaine|this week", _this("week"), True, False),
+    (r"ce mois[- ]ci|ce mois|this month", _this("month"), True, False),
+    (r"cette annee(?:[- ]ci)?|this year", _this("year"), True, False),
+    (r"(?:the |this )?past (?P<unit>week|month|year)", _past_one, True, False),
+    (rf"(?:ce |le )?(?P<weekday>{FR_WEEKDAY})(?: (?P<last>dernier|passe))?", _weekday, True, False),
+    (rf"(?:(?P<last>last) |this |on )?(?P<weekday>{EN_WEEKDAY})", _weekday, False, False),
 ]
 
 
@@ -179,17 +190,29 @@ def _ungrouped(pattern: str) -> str:
     return re.sub(r"\(\?P<\w+>", "(?:", pattern)
 
 
-TERM = "(?:" + "|".join(_ungrouped(p) for p, _, _ in TERMS) + ")"
-_TERMS = [(re.compile(p), resolve) for p, resolve, _ in TERMS]
+TERM = "(?:" + "|".join(_ungrouped(p) for p, _, _, _ in TERMS) + ")"
+_TERMS = [(re.compile(p), resolve, absolute) for p, resolve, _, absolute in TERMS]
 
 
 def resolve_term(text: str, as_of: dt.date) -> Range | None:
     """The range a term names (the first term pattern that matches it whole)."""
-    for pattern, resolve in _TERMS:
+    for pattern, resolve, _ in _TERMS:
         match = pattern.fullmatch(text.strip())
         if match:
             return resolve(match, as_of)
     return None
+
+
+def _absolute_terms(m: re.Match) -> bool:
+    """Whether the terms of « depuis X », « entre X et Y » name calendar dates."""
+    return any(_term_is_absolute(m[g]) for g in ("term", "a", "b") if g in m.re.groupindex and m[g])
+
+
+def _term_is_absolute(text: str) -> bool:
+    text = text.strip()
+    if re.fullmatch(rf"(?:le )?{DAY}", text):  # « du 3 au 10 mars »: a day of the month
+        return True
+    return next((absolute for pattern, _, absolute in _TERMS if pattern.fullmatch(text)), False)
 
 
 def _from(start: dt.date, as_of: dt.date) -> Range:
@@ -240,43 +263,59 @@ PRE = (
     r"|en |de |du |des |in |on |of |during |over |for |from )|d')?"
 )
 CUE = r"(?:en|in|during|pendant|durant|courant)\s+"
+_ARTICLE_NOUN = r"(?:articles?|papiers?|depeches?|publications?|nouvelles?|reportages?|stories|story|reports?|pieces?|news)"
 _LATEST_NOUNS = (
     r"(?= (?:nouvelles?|informations?|infos?|actualites?|actus?|articles?|papiers?|depeches?|publications?|developpements?|evolutions?"
     r"|rebondissements?|mises? a jour|news|elements?|chiffres?|bilans?|donnees)\b)"
 )
-RANGES: list[tuple[str, Resolve]] = [
-    *((PRE + p, r) for p, r, alone in TERMS if alone),
-    (rf"{CUE}(?P<month>{MONTH})", _month),
-    (rf"(?:{CUE}|l'annee |the year )(?P<year>{YEAR})", _year),
-    (rf"(?:on |(?P<last>last) |this )(?P<weekday>{EN_WEEKDAY})", _weekday),
-    (rf"{PRE}(?:ces|les) (?P<n>{NUMBER}) (?:derniers|dernieres) (?P<unit>{UNIT})", _last_n),
-    (rf"{PRE}(?:the )?(?:last|past) (?P<n>{NUMBER}) (?P<unit>{UNIT})", _last_n),
-    (rf"depuis (?P<n>{NUMBER}) (?P<unit>{UNIT})", _last_n),
-    (rf"{PRE}(?:ces|les) (?:tout )?(?:derniers|dernieres) (?P<unit>jours|semaines|mois)", _recent),
-    (rf"{PRE}(?:the |these )?(?:last|past) few (?P<unit>days|weeks|months)", _recent),
-    (rf"{PRE}recent (?P<unit>days|weeks|months)", _recent),
-    (rf"il y a (?P<n>{NUMBER}) (?P<unit>{UNIT})", _ago),
-    (rf"(?P<n>{NUMBER}) (?P<unit>{UNIT}) ago", _ago),
-    (rf"(?:depuis|a partir (?:du |de la |de l'|de |d')|since|starting (?:on |from |in )?|as of )\s*(?P<term>{TERM})", _since),
-    (rf"(?:apres|after)\s+(?P<term>{TERM})", _after),
-    (rf"(?:avant|before)\s+(?P<term>{TERM})", _before),
-    (rf"(?:jusqu'(?:au |a la |a |en )?|until |till |up to )\s*(?P<term>{TERM})", _until),
-    (rf"(?:entre|between)\s+(?P<a>{TERM}|(?:le )?{DAY})\s+(?:et|and)\s+(?P<b>{TERM})", _between),
-    (rf"(?:du|from)\s+(?P<a>{TERM}|(?:le )?{DAY})\s+(?:au|to|until|till|through)\s+(?P<b>{TERM})", _between),
+_ABSOLUTE, _RELATIVE = (lambda m: True), (lambda m: False)
+RANGES: list[tuple[str, Resolve, Callable[[re.Match], bool]]] = [
+    *((PRE + p, r, _ABSOLUTE if absolute else _RELATIVE) for p, r, alone, absolute in TERMS if alone),
+    (rf"{CUE}(?P<month>{MONTH})", _month, _ABSOLUTE),
+    (rf"(?:{CUE}|l'annee |the year )(?P<year>{YEAR})", _year, _ABSOLUTE),
+    (rf"(?:on |(?P<last>last) |this )(?P<weekday>{EN_WEEKDAY})", _weekday, _RELATIVE),
+    (rf"{PRE}(?:ces|les) (?P<n>{NUMBER}) (?:derniers|dernieres) (?P<unit>{UNIT})", _last_n, _RELATIVE),
+    (rf"{PRE}(?:the )?(?:last|past) (?P<n>{NUMBER}) (?P<unit>{UNIT})", _last_n, _RELATIVE),
+    (rf"depuis (?P<n>{NUMBER}) (?P<unit>{UNIT})", _last_n, _RELATIVE),
+    (rf"{PRE}(?:ces|les) (?:tout )?(?:derniers|dernieres) (?P<unit>jours|semaines|mois)", _recent, _RELATIVE),
+    (rf"{PRE}(?:the |these )?(?:last|past) few (?P<unit>days|weeks|months)", _recent, _RELATIVE),
+    (rf"{PRE}recent (?P<unit>days|weeks|months)", _recent, _RELATIVE),
+    (rf"il y a (?P<n>{NUMBER}) (?P<unit>{UNIT})", _ago, _RELATIVE),
+    (rf"(?P<n>{NUMBER}) (?P<unit>{UNIT}) ago", _ago, _RELATIVE),
+    (rf"(?:depuis|a partir (?:du |de la |de l'|de |d')|since|starting (?:on |from |in )?|as of )\s*(?P<term>{TERM})", _since, _absolute_terms),
+    (rf"(?:apres|after)\s+(?P<term>{TERM})", _after, _absolute_terms),
+    (rf"(?:avant|before)\s+(?P<term>{TERM})", _before, _absolute_terms),
+    (rf"(?:jusqu'(?:au |a la |a |en )?|until |till |up to )\s*(?P<term>{TERM})", _until, _absolute_terms),
+    (rf"(?:entre|between)\s+(?P<a>{TERM}|(?:le )?{DAY})\s+(?:et|and)\s+(?P<b>{TERM})", _between, _absolute_terms),
+    (rf"(?:du|from)\s+(?P<a>{TERM}|(?:le )?{DAY})\s+(?:au|to|until|till|through)\s+(?P<b>{TERM})", _between, _absolute_terms),
 ]
 ORDERS: list[tuple[str, str]] = [
     (r"(?:le |la |les |l')?plus (?:recent|recente|recents|recentes)(?: en date)?", "latest"),
     (r"most recent(?:ly)?|latest|newest", "latest"),
     (rf"(?:dernier|derniere|derniers|dernieres){_LATEST_NOUNS}|(?:le |la )?(?:dernier|derniere) en date", "latest"),
     (r"recemment|dernierement|recently|lately|quoi de neuf|what'?s new|what is new", "latest"),
-    (r"(?:le |la |les |l')?plus (?:ancien|ancienne|anciens|anciennes)", "oldest"),
-    (r"oldest|earliest|first published", "oldest"),
-    (r"(?:premier|premiere|premiers|premieres)(?= (?:articles?|papiers?|depeches?|publications?)\b)", "oldest"),
+    # « le plus ancien » is as often about the story (« la plus ancienne représentation d'un
+    # labyrinthe ») as about the articles: an order only next to a word for articles.
+    (rf"{_ARTICLE_NOUN} (?P<phrase>(?:le |la |les )?plus (?:ancien|ancienne|anciens|anciennes))", "oldest"),
+    (rf"(?:le |la |les |l')?plus (?:ancien|ancienne|anciens|anciennes)(?= {_ARTICLE_NOUN}\b)", "oldest"),
+    (rf"(?:oldest|earliest)(?= {_ARTICLE_NOUN}\b)|first published", "oldest"),
+    (rf"(?:le|la|les) (?P<phrase>premier|premiere|premiers|premieres)(?= {_ARTICLE_NOUN}\b)", "oldest"),
 ]
 
 
+# A calendar date is one of publication when the question says so: a verb of publishing anywhere
+# (« l'article publié le 3 mars »), or articles right before it (« les articles de novembre 2023 »).
+PUBLISHED = re.compile(
+    r"(?<!\w)(?:publie|publiee|publies|publiees|parus?|parues?|sortie?s?|mise? en ligne|datee?s?|published|posted|dated|came out)(?!\w)"
+)
+ARTICLES_BEFORE = re.compile(
+    r"(?<!\w)(?:articles?|nouvelles|depeches?|papiers?|actualites?|infos?|news|stories|story|reports?|coverage)"
+    r"\s*(?:(?:publie|publies|paru|parus)\s*)?$"
+)
+
+
 def _bounded(pattern: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w']){pattern}(?!\w)")
+    return re.compile(rf"(?<!\w){pattern}(?!\w)")
 
 
-RULES: list[Rule] = [Rule(_bounded(p), r) for p, r in RANGES] + [Rule(_bounded(p), lambda m, as_of, o=o: o) for p, o in ORDERS]
+RULES: list[Rule] = [Rule(_bounded(p), r, a) for p, r, a in RANGES] + [Rule(_bounded(p), lambda m, as_of, o=o: o) for p, o in ORDERS]
