@@ -16,10 +16,10 @@ from .outlet_names import domain_of, fold_chars, outlet_key, outlet_name
 _TITLE_SEPARATOR = re.compile(r"\s+(\||»|-|–|—|·)\s+")
 # What trails a name in a byline: the date it was published or updated, in a few languages.
 _BYLINE_TAIL = re.compile(r"\s*\b(publi[ée]|mis à jour|mise à jour|updated|published|le \d|am \d|před|hace)\b.*$", re.IGNORECASE)
+_BYLINE_HEAD = re.compile(r"^\s*(par|by|von|por)\s+", re.IGNORECASE)
 # A text this long detected this surely overrides the page's declared language (on the 24 pages,
 # 22 texts are detected at >= 0.99, the Arabic at 0.989 and the Chinese at 0.94, all right).
 SURE_CHARS, SURE = 400, 0.99
-_BYLINE_HEAD = re.compile(r"^\s*(par|by|von|por|de)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
