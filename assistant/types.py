@@ -18,6 +18,9 @@ class Article:
     url: str | None = None
     author: str | None = None
     language: str | None = None  # ISO 639-1 code of the text ("fr", "en", ...)
+    # The title is the text's own first sentence, cut (the article has no headline): worth
+    # showing, not worth embedding with every passage (it would add the lede to each).
+    title_from_text: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -19,7 +20,7 @@ def test_text_file_keeps_its_text_and_a_title(tmp_path):
     path = tmp_path / "pont-sur-le-rhone.txt"
     path.write_text("Un pont sur le Rhône\n\nLe maire de Lyon a inauguré un pont.", encoding="utf-8")
     [article] = load_file(path).articles
-    assert article.title == "Un pont sur le Rhône"
+    assert article.title == "Un pont sur le Rhône" and not article.title_from_text
     assert article.text.endswith("inauguré un pont.")
     assert article.source == str(path.resolve())
 
@@ -36,7 +37,7 @@ def test_a_dateline_lede_is_not_a_title_nor_is_the_file_name(tmp_path):
 def test_the_sample_article_gets_a_headline_not_its_file_name():
     [article] = load_file(SAMPLE_ARTICLE).articles
     assert article.title == "Le général en chef du Pentagone a rencontré mardi pour la première fois en personne son homologue ukrainien…"
-    assert article.language == "fr"
+    assert article.title_from_text and article.language == "fr"
 
 
 def test_front_matter_gives_the_metadata_and_leaves_the_text(tmp_path):
@@ -186,3 +187,17 @@ def test_folders_are_searched_recursively_and_missing_paths_fail(tmp_path):
     assert sorted(p.name for p in find_files([tmp_path / "a"])) == ["one.txt", "two.md"]
     with pytest.raises(InputError, match="no such file"):
         find_files([tmp_path / "missing.txt"])
+
+
+def test_a_title_cut_from_the_text_is_shown_but_not_embedded_with_every_passage():
+    from llama_index.core.schema import MetadataMode
+
+    from assistant.ingest import chunk_text
+    from assistant.store import make_nodes
+
+    [article] = load_file(SAMPLE_ARTICLE).articles
+    headlined = replace(article, title="Milley rencontre Zaluzhny", title_from_text=False)
+    for a, embedded in ((article, False), (headlined, True)):
+        node = make_nodes(a, chunk_text(a.text, 700, 200))[3]
+        assert (a.title in node.get_content(metadata_mode=MetadataMode.EMBED)) == embedded
+        assert node.metadata["title"] == a.title

@@ -95,10 +95,11 @@ def _text_article(content: str, source: str, markdown: bool) -> Article:
     meta = article_fields(fields)
     text = text.strip()
     _require_text(text)
-    title = meta["title"] or (_markdown_title(text) if markdown else None) or headline(text) or derived_title(text)
+    title = meta["title"] or (_markdown_title(text) if markdown else None) or headline(text)
     return Article(
         id=source,
-        title=title or _title_from_name(Path(source)),
+        title=title or derived_title(text) or _title_from_name(Path(source)),
+        title_from_text=not title,
         text=text,
         source=meta["source"] or source,
         date=meta["date"],
@@ -140,6 +141,7 @@ def _html_article(html: str, source: str) -> Article:
     return Article(
         id=meta.url or source,
         title=meta.title or headline(text) or derived_title(text) or Path(source).stem,
+        title_from_text=not (meta.title or headline(text)),
         text=text,
         source=meta.outlet or source,
         date=meta.date,
@@ -182,6 +184,7 @@ def _record_article(record: object, where: str) -> Article:
     return Article(
         id=str(ident),
         title=meta["title"] or headline(text) or derived_title(text) or "(untitled)",
+        title_from_text=not (meta["title"] or headline(text)),
         text=text,
         source=meta["source"],
         date=meta["date"],
