@@ -3,8 +3,11 @@ janvier », « le plus récent », "last week", "in the last 7 days", "oldest"),
 as-of date into a range of publication dates and/or an order, and cut from the question so that
 the search is not about « semaine » or « dernière ».
 
-The dates are always publication dates (never when an article was ingested), inclusive, and the
-as-of date stands for "now": nothing is published after it. What each kind means:
+The dates are publication dates (never when an article was ingested) when the question speaks
+of publication or of a time relative to now; a calendar date it only names (« Que décide la
+NASA en 1969 ? ») is reported as "mentioned" and left in the question (see `When.scope`).
+Ranges are inclusive, and the as-of date stands for "now": nothing is published after it.
+What each kind means:
 - a named day (« hier », « le 3 mars », « lundi », "on March 3, 2024"): that day; without a
   year, the most recent one not after the as-of date; a bare weekday may be the as-of day
   itself, « lundi dernier » / "last Monday" is before it;
