@@ -13,9 +13,14 @@ class Article:
     id: str
     title: str
     text: str
-    source: str | None = None  # a file path or the publication's name
-    date: str | None = None
+    source: str | None = None  # the outlet's cleaned name (« Le Monde »), else the file path
+    date: str | None = None  # publication date, ISO: "YYYY-MM-DD"
     url: str | None = None
+    author: str | None = None
+    language: str | None = None  # ISO 639-1 code of the text ("fr", "en", ...)
+    # The title is the text's own first sentence, cut (the article has no headline): worth
+    # showing, not worth embedding with every passage (it would add the lede to each).
+    title_from_text: bool = False
 
 
 @dataclass(frozen=True)

@@ -287,7 +287,7 @@ def test_chat_streams_then_shows_the_checked_answer(fake):
     assert question == QUESTION and "Waiting" in chat[-1]["content"]
     steps = list(handlers.respond(question, chat, [], "en"))
     reading = steps[0][0][-1]["content"]
-    assert "qa-reading" in reading and "Reading 3 passages from « Milley" in reading, "the sources show before the model writes"
+    assert "qa-reading" in reading and "Reading 3 passages from « Le général en chef du Pentagone" in reading, "the sources show before the model writes"
     assert "qa-draft" in steps[1][0][-1]["content"]
     final, history = steps[-1]
     assert "qa-final" in final[-1]["content"] and "<mark>" in final[-1]["content"] and "Pologne" in final[-1]["content"]

@@ -10,6 +10,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..types import Article
+from .fields import article_fields
+from .metadata import detect_language, page_metadata
+from .plaintext import derived_title, headline, split_front_matter
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -81,10 +84,29 @@ def _file_article(path: Path, suffix: str, display_name: str | None) -> Article:
     source = display_name or str(path.resolve())
     if suffix in HTML_SUFFIXES:
         return _html_article(decode(raw), source)
-    text = decode(raw).strip()
+    return _text_article(decode(raw), source, markdown=suffix != ".txt")
+
+
+def _text_article(content: str, source: str, markdown: bool) -> Article:
+    """A .txt or .md article: its front matter's fields when it has one, else a headline on its
+    first line, else a title derived from its first sentence (never the file's name if there
+    is text to read)."""
+    fields, text = split_front_matter(content.strip())
+    meta = article_fields(fields)
+    text = text.strip()
     _require_text(text)
-    title = _markdown_title(text) if suffix != ".txt" else None
-    return Article(id=source, title=title or _first_line_title(text) or _title_from_name(Path(source)), text=text, source=source)
+    title = meta["title"] or (_markdown_title(text) if markdown else None) or headline(text)
+    return Article(
+        id=source,
+        title=title or derived_title(text) or _title_from_name(Path(source)),
+        title_from_text=not title,
+        text=text,
+        source=meta["source"] or source,
+        date=meta["date"],
+        url=meta["url"],
+        author=meta["author"],
+        language=meta["language"] or detect_language(text),
+    )
 
 
 def decode(raw: bytes) -> str:
@@ -115,13 +137,17 @@ def _html_article(html: str, source: str) -> Article:
     text = (getattr(doc, "text", None) or "").strip() if doc else ""
     if len(text.split()) < 5:  # a menu or a cookie banner, not an article
         raise InputError("no article text found in this HTML page")
+    meta = page_metadata(html, doc, text)
     return Article(
-        id=getattr(doc, "url", None) or source,
-        title=getattr(doc, "title", None) or _first_line_title(text) or Path(source).stem,
+        id=meta.url or source,
+        title=meta.title or headline(text) or derived_title(text) or Path(source).stem,
+        title_from_text=not (meta.title or headline(text)),
         text=text,
-        source=getattr(doc, "sitename", None) or source,
-        date=getattr(doc, "date", None),
-        url=getattr(doc, "url", None),
+        source=meta.outlet or source,
+        date=meta.date,
+        url=meta.url,
+        author=meta.author,
+        language=meta.language,
     )
 
 
@@ -153,31 +179,24 @@ def _record_article(record: object, where: str) -> Article:
     if not isinstance(text, str) or not text.strip():
         raise InputError("the record has no 'text'")
     text = text.strip()
-    title = str(record.get("title") or "").strip() or _first_line_title(text) or "(untitled)"
-    ident = record.get("id") or record.get("url") or where
+    meta = article_fields(record)
+    ident = record.get("id") or meta["url"] or where
     return Article(
         id=str(ident),
-        title=title,
+        title=meta["title"] or headline(text) or derived_title(text) or "(untitled)",
+        title_from_text=not (meta["title"] or headline(text)),
         text=text,
-        source=_optional(record.get("source")),
-        date=_optional(record.get("date")),
-        url=_optional(record.get("url")),
+        source=meta["source"],
+        date=meta["date"],
+        url=meta["url"],
+        author=meta["author"],
+        language=meta["language"] or detect_language(text),
     )
-
-
-def _optional(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
 
 
 def _markdown_title(text: str) -> str | None:
     match = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
     return match.group(1).strip() if match else None
-
-
-def _first_line_title(text: str) -> str | None:
-    """A short first line is a headline; a long one is the lede, not a title."""
-    first = text.split("\n", 1)[0].strip().lstrip("# ")
-    return first if 0 < len(first) <= 120 and "\n" in text else None
 
 
 def _title_from_name(path: Path) -> str:

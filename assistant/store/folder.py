@@ -230,9 +230,11 @@ def _node(article: Article, i: int, chunk: Chunk) -> TextNode:
         id_=f"{article.id}::{i}",
         text=chunk.text,
         metadata=metadata,
-        # The title is embedded with the passage (it names what the passage is about);
-        # the rest is bookkeeping.
-        excluded_embed_metadata_keys=[k for k in metadata if k != "title"],
+        # The title is embedded with the passage (it names what the passage is about), unless
+        # it is only the text's first sentence cut short (no headline: it would add the lede
+        # to every passage; on the sample it turned the English answer French); the rest is
+        # bookkeeping.
+        excluded_embed_metadata_keys=[k for k in metadata if k != "title" or article.title_from_text],
         excluded_llm_metadata_keys=list(metadata),
         metadata_template="{value}",
         relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
