@@ -8,7 +8,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from . import answering, language, prompts
-from .answering import Pipeline, Query
+from .answering import Pipeline, Query, scope
 from .config import Settings
 from .embeddings import embedding_identity, load_embedding
 from .embeddings.sentences import Cosines
@@ -105,24 +105,30 @@ class Assistant:
 
     # -- questions ---------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        """Answer one question from the articles, with citations, or refuse."""
-        return answering.last(self.stream(question))
+    def ask(self, question: str, **filters) -> Answer:
+        """Answer one question from the articles, with citations, or refuse.
 
-    def chat(self, message: str, history: History = None) -> Answer:
+        Args:
+            question: what to ask (« Où Milley a-t-il rencontré Zaluzhny ? »).
+            **filters: since, until (publication dates, `datetime.date` or "YYYY-MM-DD"),
+                sources (outlet names), as_of (the date « hier » counts from; today by default).
+        """
+        return answering.last(self.stream(question, **filters))
+
+    def chat(self, message: str, history: History = None, **filters) -> Answer:
         """Answer a message of a conversation. A follow-up that points back (« Et quand ? »)
         is first rewritten into a standalone question from the history of (role, text) turns;
-        a message that names what it asks about is answered as it stands."""
-        return answering.last(self.stream(message, history))
+        a message that names what it asks about is answered as it stands. Filters as `ask`."""
+        return answering.last(self.stream(message, history, **filters))
 
-    def stream(self, message: str, history: History = None) -> Iterator[Reading | str | Answer]:
+    def stream(self, message: str, history: History = None, **filters) -> Iterator[Reading | str | Answer]:
         """Yield `Reading` (the passages the model is given) when it is asked, the answer's text
         as the model writes it, then the final, checked `Answer` (with its `trace`).
 
         The streamed text is the model's draft; the final Answer may differ (unsupported
         sentences dropped, citations fixed, or a refusal). A question refused before generation
-        yields its Answer alone."""
-        yield from self.pipeline.stream(self._query(message, history))
+        yields its Answer alone. Filters as `ask`."""
+        yield from self.pipeline.stream(self._query(message, history, **filters))
 
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The k passages that best match `question`, best first, as retrieval ranks them
@@ -161,10 +167,11 @@ class Assistant:
         a user asks does not wait for them."""
         self.generator  # noqa: B018 (loading is the point)
 
-    def _query(self, message: str, history: History) -> Query:
+    def _query(self, message: str, history: History, since=None, until=None, sources=(), as_of=None) -> Query:
         message = (message or "").strip()
         if not message:
             raise InputError("the question is empty: ask something about the articles")
         if len(message) > self.settings.max_question_chars:
             raise InputError(f"the question is {len(message)} characters long; keep it under {self.settings.max_question_chars}")
-        return Query(message, [Turn(*turn) for turn in history or []])
+        chosen = scope.filters(since, until, sources, as_of or self.settings.as_of)
+        return Query(message, [Turn(*turn) for turn in history or []], chosen)

@@ -82,6 +82,9 @@ class Settings:
     context_window: int = 2048
     threads: int = field(default_factory=lambda: os.cpu_count() or 2)
     max_question_chars: int = 2000
+    # The date « hier » and « la semaine dernière » count from (YYYY-MM-DD); None: today. For
+    # reading an archive as of a day, and for tests.
+    as_of: str | None = None
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:

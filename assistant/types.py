@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -111,6 +112,18 @@ class Reading:
     reader sees the sources while the model reads them (seconds, on a CPU)."""
 
     passages: list[Passage]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader restricts a question to, besides what the question says itself: a range
+    of publication dates (inclusive), outlets (any spelling of their names), and the date that
+    « hier » or « la semaine dernière » count from (today when None)."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    as_of: dt.date | None = None
 
 
 class Turn(NamedTuple):

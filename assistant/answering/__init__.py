@@ -16,6 +16,7 @@ from .gates import PassageGate, SentenceGate
 from .pipeline import Pipeline, Query, last
 from .policy import Refusal, refusal_text
 from .retrieve import Retrieve
+from .scope import Scope
 from .understand import Understand
 from .verbatim import Verbatim
 from .verify import Rules, Verify
@@ -26,7 +27,7 @@ __all__ = ["Pipeline", "Query", "Refusal", "build", "last", "refusal_text"]
 
 
 def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipeline:
-    """The default pipeline: understand -> retrieve -> passage gate -> evidence -> sentence gate
+    """The default pipeline: understand -> scope -> retrieve -> passage gate -> evidence -> sentence gate
     -> draft -> verify -> verbatim, then decide when a confidence model is set (the checks of
     verify then inform it instead of refusing).
 
@@ -39,6 +40,7 @@ def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipelin
     model = confidence_model(settings.confidence_model)
     stages = [
         Understand(llm),
+        Scope(store),
         Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
         PassageGate(settings.min_relevance),
         SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank),

@@ -17,7 +17,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from ..types import Answer, Citation, Passage, Reading, Step, Turn
+from ..types import Answer, Citation, Filters, Passage, Reading, Step, Turn
 from .policy import Refusal, refusal_text
 
 if TYPE_CHECKING:
@@ -32,8 +32,11 @@ class Query:
 
     message: str  # as the user wrote it
     history: list[Turn] = field(default_factory=list)
+    filters: Filters = field(default_factory=Filters)
     language: str = "fr"
     question: str = ""  # the message, or the standalone question it was rewritten into
+    among: set[str] | None = None  # the ids of the articles the question is about (None: all)
+    order: str | None = None  # "latest" or "oldest": articles ranked by publication date
     candidates: list[Passage] = field(default_factory=list)  # every passage retrieved, best first
     passages: list[Passage] = field(default_factory=list)  # the few given to the model
     evidence: Evidence | None = None  # the sentences of the passages the model reads
@@ -66,7 +69,7 @@ class Stage(Protocol):
 
 
 # Fields the Query holds before any stage runs.
-GIVEN = ("message", "history", "started")
+GIVEN = ("message", "history", "filters", "started")
 
 
 class Pipeline:

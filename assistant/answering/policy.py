@@ -13,6 +13,7 @@ class Refusal(str, Enum):
     """Why an answer is a refusal, by the check that decided it, in the order the checks run.
     The values are the names `Answer.refusal_reason`, `ask --json` and the evaluation use."""
 
+    OUT_OF_SCOPE = "out_of_scope"
     RELEVANCE = "relevance"
     SENTENCE_RELEVANCE = "sentence_relevance"
     THRESHOLD = "threshold"
@@ -28,6 +29,10 @@ class Refusal(str, Enum):
 
 
 _WHY = {
+    Refusal.OUT_OF_SCOPE: (
+        "aucun article indexé n'est de la période ou du média demandés",
+        "no indexed article is from the period or the outlet asked for",
+    ),
     Refusal.RELEVANCE: (
         "aucun passage des articles n'est proche de la question",
         "no passage comes close to the question",

@@ -15,13 +15,14 @@ TRACED = 10  # passages listed in the trace: the evaluation's recall@10 reads th
 class Retrieve:
     """The passages that best match the question, best first.
 
-    Reads: question. Fills: candidates (every fused passage), passages (the first `top_k`).
-    The dense cosine of each passage rides along: it is what tells whether the articles cover
-    the question at all (llama-index's QueryFusionRetriever fuses the same way but keeps only
-    the fused score)."""
+    Reads: question, among, order. Fills: candidates (every fused passage), passages (the first
+    `top_k`). The dense cosine of each passage rides along: it is what tells whether the articles
+    cover the question at all (llama-index's QueryFusionRetriever fuses the same way but keeps
+    only the fused score). With an order (« le plus récent »), the articles on the subject come
+    newest (or oldest) first."""
 
     name = "retrieve"
-    reads = ("question",)
+    reads = ("question", "among", "order")
     fills = ("candidates", "passages")
 
     def __init__(self, store, top_k: int, candidates: int, dense_weight: float) -> None:
@@ -31,13 +32,30 @@ class Retrieve:
     def run(self, query: Query) -> Decision:
         if not self._store.articles():
             raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
-        dense = self._store.dense(query.question, self._candidates)
-        sparse = self._store.keywords(query.question, self._candidates)
+        among = {"among": query.among} if query.among is not None else {}  # only then: a store may not filter
+        dense = self._store.dense(query.question, self._candidates, **among)
+        sparse = self._store.keywords(query.question, self._candidates, **among)
         fused = relative_score_fusion([(dense, self._dense_weight), (sparse, 1 - self._dense_weight)])
         cosine = {hit.node.node_id: float(hit.score or 0.0) for hit in dense}
         query.candidates = [_passage(hit, score, cosine.get(hit.node.node_id, 0.0)) for hit, score in fused]
+        if query.order:
+            query.candidates = by_date(query.candidates, newest=query.order == "latest")
         query.passages = query.candidates[: self._top_k]
         return Decision(f"found {len(query.candidates)}", {"passages": traced(query.candidates)})
+
+
+ON_SUBJECT = 0.5  # of the best fused score: an article this close is about the question's subject
+
+
+def by_date(passages: list[Passage], newest: bool = True) -> list[Passage]:
+    """The passages of the articles on the subject (a passage within ON_SUBJECT of the best),
+    article by article, the newest article first (or the oldest); undated ones and the rest
+    after, as ranked."""
+    best = max((p.score for p in passages), default=0.0)
+    on_subject = [p for p in passages if p.score >= ON_SUBJECT * best]
+    dated = sorted({p.article_id: p.date for p in on_subject if p.date}.items(), key=lambda item: item[1], reverse=newest)
+    first = [p for article_id, _ in dated for p in on_subject if p.article_id == article_id]
+    return first + [p for p in passages if p not in first]
 
 
 def traced(passages: list[Passage]) -> list[dict]:
