@@ -105,6 +105,7 @@ def _ingest(args) -> int:
 
 def _ask(args) -> int:
     from .answering import Refusal
+    from .language import source_line
     from .types import Answer
 
     assistant = _assistant(args)
@@ -121,7 +122,8 @@ def _ask(args) -> int:
         print("\r\033[K", end="", file=sys.stderr)
     print(answer.text)
     for c in answer.citations:
-        print(f"\n[{c.n}] {c.title}" + (f" ({c.passage.date})" if c.passage.date else "") + (f" — {c.source}" if c.source else ""))
+        meta = source_line(c.source, c.passage.date, answer.language)
+        print(f"\n[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))
         print(f"    « {c.quote} »")
     if answer.refused and answer.refusal_reason:
         print(f"(why: {Refusal(answer.refusal_reason).why(answer.language)})")

@@ -158,7 +158,7 @@ def test_sources_highlight_the_exact_quote():
     html = render.render_sources([c], turn=3)
     assert f"<mark>{quote}</mark>" in html
     assert 'id="qa3-s2"' in html and "[2]" in html
-    assert "2023-01-17" in html and "washington-post.txt" in html and "/tmp/gradio" not in html
+    assert "washington-post.txt · 17 janvier 2023" in html and "/tmp/gradio" not in html
 
 
 def test_quote_found_by_text_when_offsets_disagree():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..answering.citations import replace_markers
 from ..answering.policy import Refusal
+from ..language import source_line
 from ..types import Answer, Citation, IngestReport, Passage
 from .texts import DEFAULT, SURE, t
 
@@ -43,13 +44,14 @@ def _safe_url(url: str | None) -> str | None:
     return url if url and re.match(r"^https?://", url, re.IGNORECASE) else None
 
 
-def _heading(passage: Passage) -> str:
+def _heading(passage: Passage, lang: str = DEFAULT) -> str:
+    """The article's title (a link to it when it has a web address), then « Libération · 30 avril 2015 »."""
     title = html.escape(passage.title or passage.article_id)
     url = _safe_url(passage.url)
     if url:
         title = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-    meta = [m for m in (passage.date, _source_label(passage.source)) if m]
-    suffix = f' <span class="qa-meta">· {html.escape(" · ".join(meta))}</span>' if meta else ""
+    meta = source_line(_source_label(passage.source), passage.date, lang)
+    suffix = f' <span class="qa-meta">— {html.escape(meta)}</span>' if meta else ""
     return f"<strong>{title}</strong>{suffix}"
 
 
@@ -79,7 +81,7 @@ def render_sources(citations: list[Citation], turn: int, lang: str = DEFAULT) ->
     if not citations:
         return ""
     items = "".join(
-        f'<div class="qa-source" id="{_anchor(turn, "s", c.n)}"><span class="qa-n">[{c.n}]</span> {_heading(c.passage)}'
+        f'<div class="qa-source" id="{_anchor(turn, "s", c.n)}"><span class="qa-n">[{c.n}]</span> {_heading(c.passage, lang)}'
         f"{render_passage(c.passage.text, quote_span(c))}</div>"
         for c in citations
     )
@@ -90,14 +92,14 @@ def render_closest(passages: list[Passage], turn: int, lang: str = DEFAULT) -> s
     """The passages retrieval found for a refused question, offered for the reader to judge."""
     if not passages:
         return ""
-    items = _passage_items(passages, turn, "p")
+    items = _passage_items(passages, turn, "p", lang)
     summary = html.escape(t(lang, "closest", count=len(passages)))
     return f'<details class="qa-sources qa-closest"><summary class="qa-sources-head">{summary}</summary>{items}</details>'
 
 
-def _passage_items(passages: list[Passage], turn: int, kind: str) -> str:
+def _passage_items(passages: list[Passage], turn: int, kind: str, lang: str = DEFAULT) -> str:
     """Whole passages under their headings, each with an anchor unique to the turn."""
-    return "".join(f'<div class="qa-source" id="{_anchor(turn, kind, i)}">{_heading(p)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
+    return "".join(f'<div class="qa-source" id="{_anchor(turn, kind, i)}">{_heading(p, lang)}{render_passage(p.text)}</div>' for i, p in enumerate(passages, 1))
 
 
 def link_markers(text: str, turn: int, numbers: set[int]) -> str:
@@ -180,7 +182,7 @@ def render_waiting(lang: str = DEFAULT) -> str:
 def render_reading(passages: list[Passage], turn: int, lang: str = DEFAULT) -> str:
     """What the page shows while the model reads: the passages it was given, before its answer."""
     titles = ", ".join(dict.fromkeys(f"« {p.title} »" for p in passages))
-    items = _passage_items(passages, turn, "r")
+    items = _passage_items(passages, turn, "r", lang)
     return (
         f'<div class="qa qa-reading">{html.escape(t(lang, "reading", count=len(passages), titles=titles))}'
         f'<details class="qa-sources"><summary class="qa-sources-head">{html.escape(t(lang, "the_passages"))}</summary>{items}</details></div>'
