@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer a question with cited passages")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    ask.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
+    ask.add_argument("--source", action="append", default=[], help="only articles of this outlet (any spelling; repeat for several)")
+    ask.add_argument("--as-of", help="the date « hier » and « la semaine dernière » count from (default: today)")
     ask.set_defaults(run=_ask)
 
     remove = commands.add_parser("remove", parents=[common], help="delete an article (its id, as `info --articles` shows)")
@@ -109,11 +113,12 @@ def _ask(args) -> int:
     from .types import Answer
 
     assistant = _assistant(args)
+    filters = {"since": args.since, "until": args.until, "sources": args.source, "as_of": args.as_of}
     if args.json:
-        print(json.dumps(assistant.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(assistant.ask(args.question, **filters).to_dict(), ensure_ascii=False, indent=2))
         return 0
     answer = None
-    for event in assistant.stream(args.question):
+    for event in assistant.stream(args.question, **filters):
         if isinstance(event, Answer):
             answer = event
         elif isinstance(event, str) and sys.stderr.isatty():
@@ -141,12 +146,15 @@ def _remove(args) -> int:
 
 
 def _info(args) -> int:
+    from .language import source_line
+
     assistant = _assistant(args)
     for key, value in assistant.info().items():
         print(f"{key:14} {value}")
     if args.articles:
         for article in assistant.articles():
-            print(f"- {article['id']}  {article['title']!r}  {article['chunks']} chunks")
+            meta = source_line(article.get("source"), article.get("date"))
+            print(f"- {article['id']}  {article['title']!r}" + (f"  ({meta})" if meta else "") + f"  {article['chunks']} chunks")
     return 0
 
 

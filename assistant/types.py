@@ -72,6 +72,7 @@ class Citation:
     quote: str  # exact substring of the passage text
     quote_start: int  # offsets of the quote in the article
     quote_end: int
+    copies: tuple[str, ...] = ()  # the other outlets that published the same story (a wire copy)
 
     @property
     def title(self) -> str:
@@ -102,6 +103,7 @@ class Citation:
             "quote": self.quote,
             "quote_start": self.quote_start,
             "quote_end": self.quote_end,
+            "copies": list(self.copies),
             "passage": self.passage.text,
         }
 

@@ -93,7 +93,10 @@ def test_ask_json_prints_the_answer_with_its_trace(index, capsys, monkeypatch):
     assert main(["ask", "--json", "Où Milley a-t-il rencontré Zaluzhny ?"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert not data["refused"] and "Pologne" in data["answer"] and data["citations"][0]["quote"]
-    stages = ["understand", "scope", "retrieve", "passage_gate", "evidence", "sentence_gate", "draft", "verify", "verbatim"]
+    stages = [
+            "understand", "scope", "retrieve", "summarize", "passage_gate", "evidence", "sentence_gate", "draft", "verify", "verbatim",
+            "corroborate", "attribute",
+        ]  # fmt: skip
     assert [step["stage"] for step in data["trace"]] == stages
     assert {"title", "source", "date", "url", "start", "end", "quote", "passage"} <= set(data["citations"][0])
 

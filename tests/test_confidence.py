@@ -66,7 +66,7 @@ def test_decide_answers_quotes_or_refuses(make_assistant, tmp_path, answer_p, qu
     assistant = make_assistant({"Où Milley": "Dans le sud-est de la Pologne [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
     assistant.ingest_articles([MILLEY])
     answer = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
-    assert answer.outcome == outcome and answer.trace[-1].stage == "decide"
+    assert answer.outcome == outcome and "decide" in [step.stage for step in answer.trace]
     if outcome == "answer":
         assert answer.text == f"Dans le sud-est de la Pologne [{answer.citations[0].n}]." and answer.confidence == pytest.approx(0.9)
     elif outcome == "quote":

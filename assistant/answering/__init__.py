@@ -8,7 +8,9 @@ from pathlib import Path
 
 from ..config import PACKAGE_DIR, Settings
 from ..embeddings.sentences import Cosines
+from .attribute import Attribute
 from .confidence import ConfidenceModel
+from .corroborate import Corroborate
 from .decide import Decide
 from .draft import Draft
 from .evidence import SelectEvidence
@@ -17,6 +19,7 @@ from .pipeline import Pipeline, Query, last
 from .policy import Refusal, refusal_text
 from .retrieve import Retrieve
 from .scope import Scope
+from .summarize import Summarize
 from .understand import Understand
 from .verbatim import Verbatim
 from .verify import Rules, Verify
@@ -27,9 +30,10 @@ __all__ = ["Pipeline", "Query", "Refusal", "build", "last", "refusal_text"]
 
 
 def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipeline:
-    """The default pipeline: understand -> scope -> retrieve -> passage gate -> evidence -> sentence gate
-    -> draft -> verify -> verbatim, then decide when a confidence model is set (the checks of
-    verify then inform it instead of refusing).
+    """The default pipeline: understand -> scope -> retrieve -> summarize (requests for a summary
+    end there) -> passage gate -> evidence -> sentence gate -> draft -> verify -> verbatim ->
+    corroborate -> decide (when a confidence model is set: the checks of verify then inform it
+    instead of refusing) -> attribute.
 
     Args:
         settings: thresholds and sizes.
@@ -42,16 +46,18 @@ def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipelin
         Understand(llm),
         Scope(store),
         Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
+        Summarize(store, cosines, settings.min_relevance),
         PassageGate(settings.min_relevance),
         SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank),
         SentenceGate(settings.min_sentence_relevance),
         Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
         Verify(Rules.from_settings(settings), cosines.similarity, refuse=model is None),
         Verbatim(),
+        Corroborate(store),
     ]
     if model is not None:
         stages.append(Decide(model, settings.answer_threshold, settings.quote_threshold))
-    return Pipeline(stages)
+    return Pipeline([*stages, Attribute()])
 
 
 def confidence_model(name: str) -> ConfidenceModel | None:

@@ -44,7 +44,7 @@ class Query:
     refusal_probability: float | None = None
     text: str = ""  # the checked answer
     citations: list[Citation] = field(default_factory=list)
-    outcome: str = "answer"  # "answer" (a short answer) or "quote" (the source's sentence, verbatim)
+    outcome: str = "answer"  # "answer" (a short answer), "quote" (the source's sentence, verbatim) or "summary"
     confidence: float | None = None  # the learned probability that the outcome is right
     timings: dict[str, float] = field(default_factory=dict)
     trace: list[Step] = field(default_factory=list)
@@ -53,11 +53,13 @@ class Query:
 
 @dataclass(frozen=True)
 class Decision:
-    """What a stage decided: a few words, its figures (JSON-able), and a refusal if it refused."""
+    """What a stage decided: a few words, its figures (JSON-able), a refusal if it refused, and
+    `done` when it answered the question itself (a summary): the stages after it do not run."""
 
     decision: str = "passed"
     details: dict = field(default_factory=dict)
     refusal: Refusal | None = None
+    done: bool = False
 
 
 class Stage(Protocol):
@@ -119,7 +121,7 @@ class Pipeline:
             if result.refusal and enforce:
                 yield answer(query, result.refusal)
                 return
-            if stage.name == until:
+            if stage.name == until or result.done:
                 break
         yield answer(query)
 

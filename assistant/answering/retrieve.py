@@ -37,7 +37,7 @@ class Retrieve:
         sparse = self._store.keywords(query.question, self._candidates, **among)
         fused = relative_score_fusion([(dense, self._dense_weight), (sparse, 1 - self._dense_weight)])
         cosine = {hit.node.node_id: float(hit.score or 0.0) for hit in dense}
-        query.candidates = [_passage(hit, score, cosine.get(hit.node.node_id, 0.0)) for hit, score in fused]
+        query.candidates = [passage_of(hit, score, cosine.get(hit.node.node_id, 0.0)) for hit, score in fused]
         if query.order:
             query.candidates = by_date(query.candidates, newest=query.order == "latest")
         query.passages = query.candidates[: self._top_k]
@@ -85,7 +85,8 @@ def relative_score_fusion(rankings: list[tuple[list[NodeWithScore], float]]) -> 
     return [(first_seen[node_id], scores[node_id]) for node_id in ordered]
 
 
-def _passage(hit: NodeWithScore, score: float, cosine: float) -> Passage:
+def passage_of(hit: NodeWithScore, score: float, cosine: float) -> Passage:
+    """The Passage a search hit stands for, with its fused score and dense cosine."""
     meta = hit.node.metadata
     return Passage(
         article_id=meta["article_id"],

@@ -63,5 +63,9 @@ class Cosines:
     def similarity(self, sentence: str, texts: list[str]) -> list[float]:
         return self._against(np.asarray(self._model.get_text_embedding(sentence), dtype="float32"), texts)
 
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """The texts' passage-side vectors (kept), one row each."""
+        return self._sentences(texts)
+
     def _against(self, vector: np.ndarray, texts: list[str]) -> list[float]:
         return (self._sentences(texts) @ vector).tolist() if texts else []

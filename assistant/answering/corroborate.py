@@ -1,0 +1,101 @@
+"""Several outlets on one story: the answer cites every article that says the same, and says so
+when another gives a different figure, instead of picking one silently.
+
+Copies of one wire story (grouped at ingest, `ingest.duplicates`) count as one source: the
+citation lists the other outlets that published it. Agreement is checked like any citation (the
+other passage holds the answer's words and numbers); disagreement is a number the other passage
+gives for the same thing (« 12 morts » against « 15 morts »)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..text import content_words, fold, unsupported_numbers
+from ..types import Passage
+from . import citations
+from .citations import Sentence
+from .pipeline import Decision, Query
+
+MIN_SHARED = 0.6  # of the answer's content words another passage must hold to say the same
+_FIGURE = re.compile(r"(\d[\d\u00a0\u202f ]*(?:[.,]\d+)?)\s*(%|[^\W\d_]{3,})", re.UNICODE)  # « 12 morts », « 130 km/h », « 5 % »
+OTHER_FIGURE = {"fr": "{outlet} donne un autre chiffre : {figure} [{n}].", "en": "{outlet} gives another figure: {figure} [{n}]."}
+
+
+def group_of(records: dict[str, dict], article_id: str) -> str:
+    """The story an article belongs to: the first copy ingested of it, or itself."""
+    return (records.get(article_id) or {}).get("group") or article_id
+
+
+def figures(text: str) -> dict[str, str]:
+    """Unit stem -> the number written before it (« 12 morts » -> {"morts": "12"})."""
+    return {fold(unit)[:6]: re.sub(r"[\u00a0\u202f ]", "", number) for number, unit in _FIGURE.findall(text)}
+
+
+class Corroborate:
+    """Adds the citations of other outlets' passages that say the answer, names the copies of a
+    cited wire story, and reports another outlet's different figure.
+
+    Reads: text, citations, passages, language. Fills: text, citations."""
+
+    name = "corroborate"
+    reads = ("text", "citations", "passages", "language")
+    fills = ("text", "citations")
+
+    def __init__(self, store) -> None:
+        self._store = store
+
+    def run(self, query: Query) -> Decision:
+        records = self._store.articles()
+        query.citations = [replace(c, copies=_copies(records, c.passage)) for c in query.citations]
+        parsed = citations.parse_answer(query.text, len(query.passages)) if query.text else []
+        if len(parsed) != 1 or not query.citations:
+            return Decision("one source" if query.text else "nothing to compare")
+        sentence, cited = parsed[0], query.citations[0]
+        stories = {group_of(records, query.passages[n - 1].article_id) for n in sentence.cited}
+        agree, differ = [], []
+        for n, passage in enumerate(query.passages, 1):
+            if n in sentence.cited or group_of(records, passage.article_id) in stories:
+                continue
+            stories.add(group_of(records, passage.article_id))
+            if _says(sentence.text, query.question, passage):
+                agree.append(n)
+            elif other := _other_figure(sentence.text, passage):
+                differ.append((n, other))
+        if not agree and not differ:
+            return Decision("one source")
+        for n in agree:
+            query.citations.append(citations.cite(n, query.passages[n - 1], sentence.text))
+        text = citations.render([Sentence(sentence.text, (*sentence.cited, *agree))])
+        for n, figure in differ[:1]:  # one disagreement is what the reader needs to know
+            outlet = query.passages[n - 1].source or query.passages[n - 1].title
+            query.citations.append(citations.cite(n, query.passages[n - 1], figure))
+            text += " " + OTHER_FIGURE.get(query.language, OTHER_FIGURE["en"]).format(outlet=outlet, figure=figure, n=n)
+        query.text = text
+        query.citations.sort(key=lambda c: c.n)
+        return Decision("several sources", {"agree": agree, "differ": [n for n, _ in differ], "first": cited.n})
+
+
+def _says(answer: str, question: str, passage: Passage) -> bool:
+    words = content_words(answer) - content_words(question)
+    if not words or unsupported_numbers(answer, passage.text):
+        return False
+    return len(words & content_words(passage.text)) / len(words) >= MIN_SHARED
+
+
+def _other_figure(answer: str, passage: Passage) -> str | None:
+    """« 15 morts » when the answer says « 12 morts » and the passage gives 15 for that unit."""
+    mine, theirs = figures(answer), figures(passage.text)
+    for unit, number in mine.items():
+        if unit in theirs and theirs[unit] != number:
+            match = next(m for m in _FIGURE.finditer(passage.text) if fold(m.group(2))[:6] == unit)
+            return match.group(0).strip()
+    return None
+
+
+def _copies(records: dict[str, dict], passage: Passage) -> tuple[str, ...]:
+    """The other outlets (or ids) that published the cited article's story."""
+    story = group_of(records, passage.article_id)
+    others = (article_id for article_id in records if article_id != passage.article_id and group_of(records, article_id) == story)
+    return tuple(records[article_id].get("source") or article_id for article_id in others)
+
