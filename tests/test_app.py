@@ -80,7 +80,7 @@ class FakeAssistant:
                 scored.append(Passage(article_id, a.title, c.text, c.start, c.end, overlap, overlap, a.source, a.date, a.url))
         return sorted(scored, key=lambda p: p.score, reverse=True)[:k]
 
-    def stream(self, question: str, history=None):
+    def stream(self, question: str, history=None, **filters):
         question = (question or "").strip()
         if not question:
             raise InputError("the question is empty: ask something about the articles")
@@ -108,7 +108,7 @@ class FakeAssistant:
         citation = cite(1, best, quote)
         yield Answer(question, f"{quote} [1].", False, [citation], passages, {"total_s": 0.02}, rewritten)
 
-    def chat(self, message, history=None) -> Answer:
+    def chat(self, message, history=None, **filters) -> Answer:
         *_, answer = self.stream(message, history)
         return answer
 
@@ -289,27 +289,27 @@ def test_chat_streams_then_shows_the_checked_answer(fake):
     reading = steps[0][0][-1]["content"]
     assert "qa-reading" in reading and "Reading 3 passages from « Le général en chef du Pentagone" in reading, "the sources show before the model writes"
     assert "qa-draft" in steps[1][0][-1]["content"]
-    final, history = steps[-1]
+    final, history, _, rows = steps[-1]
     assert "qa-final" in final[-1]["content"] and "<mark>" in final[-1]["content"] and "Pologne" in final[-1]["content"]
     assert [m["role"] for m in history] == ["user", "assistant"] and "[1]" not in history[1]["content"]
     # a follow-up goes through the history, and its anchors differ from the first answer's
     _, chat, question, _ = handlers.start_turn("À quelle heure Milley est-il arrivé ?", final)
     assert "En attente du modèle" in chat[-1]["content"], "French unless the reader chose otherwise"
-    final, history = list(handlers.respond(question, chat, history))[-1]
+    final, history, _, _ = list(handlers.respond(question, chat, history))[-1]
     assert len(history) == 4 and 'id="qa2-s1"' in final[-1]["content"] and "compris comme" in final[-1]["content"]
 
 
 def test_errors_become_messages_not_tracebacks(fake):
     handlers = Handlers(FakeAssistant())  # empty index: the API raises IndexStoreError
-    chat, history = list(handlers.respond("Où ?", [{"role": "user", "content": "Où ?"}, {"role": "assistant", "content": ""}], []))[-1]
+    chat, history, _, _ = list(handlers.respond("Où ?", [{"role": "user", "content": "Où ?"}, {"role": "assistant", "content": ""}], []))[-1]
     assert "the index is empty" in chat[-1]["content"] and "qa-error" in chat[-1]["content"] and history == []
 
     class Broken(FakeAssistant):
-        def stream(self, question, history=None):
+        def stream(self, question, history=None, **filters):
             yield "un début"
             raise RuntimeError("boom")
 
-    chat, _ = list(Handlers(Broken()).respond("Où ?", [{}, {}], [], "en"))[-1]
+    chat, *_ = list(Handlers(Broken()).respond("Où ?", [{}, {}], [], "en"))[-1]
     assert "Something went wrong" in chat[-1]["content"] and "boom" not in chat[-1]["content"]
     assert list(handlers.respond("", [], [])) == []  # an empty question never reaches the model
 
@@ -334,7 +334,7 @@ def test_bad_uploads_are_reported_per_file(fake, tmp_path):
     pdf.write_bytes(b"%PDF-1.4")
     records = tmp_path / "lot.jsonl"
     records.write_text('{"id": "r1", "title": "Un", "text": "Premier texte."}\nnot json\n{"title": "sans texte"}\n', encoding="utf-8")
-    html, summary, rows, _ = Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")], "en")
+    html, summary, rows, _, _ = Handlers(fake).add_files([str(p) for p in (good, empty, binary, pdf, records, tmp_path / "gone.txt")], "en")
     assert "2 added" in html and "rejected" in html
     for reason in ("no text in it", "binary", "unsupported file type .pdf", "not a JSON record", "no &#x27;text&#x27;", "no such file"):
         assert reason in html, reason
@@ -345,7 +345,7 @@ def test_bad_uploads_are_reported_per_file(fake, tmp_path):
 
 def test_remove_an_article(fake):
     handlers = Handlers(fake)
-    summary, rows, _ = handlers.remove(fake.articles()[0]["id"])
+    summary, rows, _, _ = handlers.remove(fake.articles()[0]["id"])
     assert rows == [] and "vide" in summary
     handlers.remove("nope")  # a warning, not an exception
 
@@ -383,8 +383,9 @@ def test_upload_through_the_server(fake, served, tmp_path):
     good = tmp_path / "article.txt"
     good.write_text("Titre\n\nUn texte d'article en français.", encoding="utf-8")
     client = Client(served(fake), verbose=False, analytics_enabled=False, download_files=False)
-    html, summary, table, _ = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_articles")
-    assert "1 ajouté" in html and "unsupported file type .pdf" in html and "**2** article(s)" in summary
+    rows = client.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/add_articles")
+    assert [row[:2] for row in rows] == [["article.txt", "added"], ["notes.pdf", "rejected"]] and "unsupported file type .pdf" in rows[1][3]
+    assert len(fake.articles()) == 2
 
 
 def test_twenty_sessions_at_once(served):
@@ -453,3 +454,40 @@ def test_real_model_twenty_sessions(real_assistant, served):
     print(f"\n20 real sessions: all answered in {elapsed:.1f} s; per session {waits[0]:.1f}-{waits[-1]:.1f} s")
     Path("test-artifacts").mkdir(exist_ok=True)
     (Path("test-artifacts") / "sessions.txt").write_text(f"20 sessions, {elapsed:.1f} s in all, each {waits[0]:.1f}-{waits[-1]:.1f} s\n")
+
+
+# -- the timeline and the article list -------------------------------------------------------
+
+
+def test_the_timeline_places_the_dated_articles_an_answer_drew_on():
+    import datetime as dt
+
+    from assistant.app import timeline
+    from assistant.types import Step
+
+    found = [{"article_id": "a", "score": 0.9}, {"article_id": "b", "score": 0.4}, {"article_id": "c", "score": 0.8}]
+    trace = [Step("retrieve", 0.0, "found 3", {"passages": found})]
+    articles = {"a": {"date": "2024-03-12", "source": "Le Monde", "title": "A"}, "b": {"date": "2023-01-02", "source": "Libération", "title": "B"}, "c": {}}
+    rows = timeline.timeline_rows(Answer("q", "", True, trace=trace), articles)
+    assert [(r["article"], r["date"], r["outlet"]) for r in rows] == [("b", dt.date(2023, 1, 2), "Libération"), ("a", dt.date(2024, 3, 12), "Le Monde")]
+    assert len(timeline.frame(rows)) == 2, "an undated article has no place on the axis"
+    march = dt.datetime(2024, 3, 1, tzinfo=dt.timezone.utc).timestamp() * 1000  # the plot selects in epoch milliseconds
+    assert [r["article"] for r in timeline.between(rows, march, march + 20 * 86_400_000)] == ["a"]
+    assert [r["article"] for r in timeline.between(rows, "2023-06-01", "2023-06-02")] == ["b"], "an empty stretch: the nearest article"
+    html = Handlers(FakeAssistant()).pick(rows, "fr", type("Selection", (), {"index": ["2024-03-01", "2024-03-31"]})())
+    assert "A" in html and "Le Monde · 12 mars 2024" in html and "1 article(s) de cette période" in html
+
+
+def test_the_article_list_is_searched_and_filtered():
+    from assistant.app.handlers import listed
+
+    articles = [
+        {"id": "1", "title": "La réforme des retraites", "source": "Le Monde", "date": "2024-03-12"},
+        {"id": "2", "title": "Le budget voté", "source": "Libération", "date": "2023-11-02"},
+        {"id": "3", "title": "Sans date", "source": "Le Monde", "date": None},
+    ]
+    assert [a["id"] for a in listed(articles)] == ["1", "2", "3"], "newest first"
+    assert [a["id"] for a in listed(articles, search="reforme")] == ["1"], "accents aside"
+    assert [a["id"] for a in listed(articles, search="libé")] == ["2"], "the outlet counts"
+    assert [a["id"] for a in listed(articles, outlets=["Le Monde"])] == ["1", "3"]
+    assert [a["id"] for a in listed(articles, since="2024-01-01")] == ["1"] and listed(articles, until="2023-01-01") == []

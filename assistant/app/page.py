@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, MissingDependencyError
+from . import articles_tab, chat_tab
 from .handlers import Handlers
 from .texts import DEFAULT, LANGUAGES, t
 
@@ -15,19 +16,6 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from ..api import Assistant
-
-# Questions about the sample article the page opens on (it is in French).
-EXAMPLES = [
-    "Où Milley a-t-il rencontré Zaluzhny ?",
-    "À quelle heure Milley est-il arrivé ?",
-    "Qui est Valery Zaluzhny ?",
-    "Pourquoi la réunion n'a-t-elle pas eu lieu à Bruxelles ?",
-]
-ACCEPTED = ".txt, .md, .html, .json, .jsonl"
-# One generation at a time: the CPU is the limit. The chat and the /ask API share this group, so
-# their requests wait in one queue (and the page shows the position) instead of thrashing.
-ANSWER_QUEUE = "answer"
-INDEX_QUEUE = "index"  # ingests and removals: one writer at a time, beside the answers
 
 CSS = """
 .qa { line-height: 1.5; }
@@ -50,6 +38,8 @@ CSS = """
 .status-rejected { color: #b91c1c; }
 .qa-trace { margin-top: .4em; font-size: .8em; opacity: .8; }
 .qa-trace-table td, .qa-trace-table th { padding: .1em .5em; text-align: left; }
+.qa-quote { font-style: italic; }
+.qa-timeline-pick ul { margin: .2em 0; padding-left: 1.2em; }
 """
 
 
@@ -70,113 +60,24 @@ def create_app(assistant: Assistant, lang: str = DEFAULT) -> gr.Blocks:
     """
     gr = _gradio()
     handlers = Handlers(assistant)
-    private = {"api_visibility": "private"}
     with gr.Blocks(title="Assistant", analytics_enabled=False) as app:
         language = gr.State(lang)
         with gr.Row():
             header = gr.Markdown(t(lang, "title"))
             chooser = gr.Radio([(name, code) for code, name in LANGUAGES.items()], value=lang, label=t(lang, "language"), scale=0, elem_id="language")
-        with gr.Tab(t(lang, "tab_chat")) as chat_tab:
-            chatbot = gr.Chatbot(
-                label=t(lang, "conversation"),
-                height=560,
-                latex_delimiters=[],
-                feedback_options=None,
-                buttons=["copy"],
-                elem_id="chat",
-                placeholder=t(lang, "placeholder_chat"),
-            )
-            history = gr.State([])  # the plain conversation the follow-ups are rewritten from
-            pending = gr.State("")
-            with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder=t(lang, "placeholder_question"), scale=6, elem_id="question", autofocus=True)
-                ask = gr.Button(t(lang, "ask"), variant="primary", scale=1, elem_id="ask")
-            examples = gr.Examples(EXAMPLES, inputs=question, label=t(lang, "examples"))
-            clear = gr.Button(t(lang, "clear"), variant="secondary", size="sm", elem_id="clear")
-        with gr.Tab(t(lang, "tab_articles")) as articles_tab:
-            add_title = gr.Markdown(t(lang, "add_title"))
-            files = gr.File(label=t(lang, "files", accepted=ACCEPTED), file_count="multiple", type="filepath", elem_id="upload")
-            add = gr.Button(t(lang, "add"), variant="primary", elem_id="add")
-            result = gr.HTML(elem_id="upload-result")
-            in_index = gr.Markdown(t(lang, "in_index"))
-            summary = gr.Markdown(elem_id="index-summary")
-            table = gr.Dataframe(
-                headers=t(lang, "columns").split("|"),
-                interactive=False,
-                wrap=True,
-                column_widths=["34%", "12%", "20%", "8%", "26%"],
-                elem_id="index-table",
-            )
-            with gr.Row():
-                chosen = gr.Dropdown(label=t(lang, "remove_choice"), choices=[], scale=4, elem_id="remove-choice")
-                remove = gr.Button(t(lang, "remove"), variant="stop", scale=1, elem_id="remove")
-        index_outputs = [summary, table, chosen]
+        labelled = [
+            (header, lambda code: {"value": t(code, "title")}),
+            (chooser, lambda code: {"label": t(code, "language")}),
+            *chat_tab.build(gr, handlers, language, lang),
+            *articles_tab.build(gr, handlers, language, lang, app),
+        ]
 
         def relabel(code: str):
             """Every label of the page in the reader's language."""
-            return (
-                code,
-                gr.update(value=t(code, "title")),
-                gr.update(label=t(code, "language")),
-                gr.update(label=t(code, "tab_chat")),
-                gr.update(label=t(code, "conversation"), placeholder=t(code, "placeholder_chat")),
-                gr.update(placeholder=t(code, "placeholder_question")),
-                gr.update(value=t(code, "ask")),
-                gr.update(label=t(code, "examples")),
-                gr.update(value=t(code, "clear")),
-                gr.update(label=t(code, "tab_articles")),
-                gr.update(value=t(code, "add_title")),
-                gr.update(label=t(code, "files", accepted=ACCEPTED)),
-                gr.update(value=t(code, "add")),
-                gr.update(value=t(code, "in_index")),
-                gr.update(headers=t(code, "columns").split("|")),
-                gr.update(label=t(code, "remove_choice")),
-                gr.update(value=t(code, "remove")),
-                *handlers.index_view(code)[:1],
-            )
+            return code, *(gr.update(**labels(code)) for _, labels in labelled)
 
-        labelled = [language, header, chooser, chat_tab, chatbot, question, ask, examples.dataset, clear, articles_tab, add_title, files, add, in_index, table]
-        chooser.change(relabel, chooser, [*labelled, chosen, remove, summary], queue=False, **private)
-
-        answering = []
-        for trigger in (question.submit, ask.click):
-            started = trigger(handlers.start_turn, [question, chatbot, language], [question, chatbot, pending, ask], queue=False, **private)
-            answer = started.then(
-                handlers.respond,
-                [pending, chatbot, history, language],
-                [chatbot, history],
-                concurrency_limit=1,
-                concurrency_id=ANSWER_QUEUE,
-                **private,
-            )
-            answer.then(lambda: (gr.update(interactive=True), gr.update(interactive=True)), None, [question, ask], queue=False, **private)
-            answering.append(answer)
-        for trigger in (clear.click, chatbot.clear):  # the button below, and the chat's own trash icon
-            trigger(
-                lambda: ([], [], "", gr.update(interactive=True), gr.update(interactive=True)),
-                None,
-                [chatbot, history, pending, question, ask],
-                cancels=answering,
-                queue=False,
-                **private,
-            )
-
-        def add_files(paths, code, progress=gr.Progress()):  # noqa: B008 - Gradio finds its progress bar by this default
-            return handlers.add_files(paths, code, progress)
-
-        add.click(
-            add_files,
-            [files, language],
-            [result, *index_outputs],
-            concurrency_limit=1,
-            concurrency_id=INDEX_QUEUE,
-            api_name="add_articles",
-            api_visibility="undocumented",
-        ).then(lambda: None, None, files, queue=False, **private)
-        remove.click(handlers.remove, [chosen, language], index_outputs, concurrency_limit=1, concurrency_id=INDEX_QUEUE, **private)
-        for trigger in (app.load, articles_tab.select):  # other sessions may have changed the index
-            trigger(handlers.index_view, language, index_outputs, concurrency_limit=None, **private)
-        gr.api(handlers.ask, api_name="ask", concurrency_limit=1, concurrency_id=ANSWER_QUEUE)
+        chooser.change(relabel, chooser, [language, *(component for component, _ in labelled)], queue=False, api_visibility="private")
+        gr.api(handlers.ask, api_name="ask", concurrency_limit=1, concurrency_id=chat_tab.ANSWER_QUEUE)
     app.queue(default_concurrency_limit=1)
     return app
 
