@@ -34,17 +34,24 @@ class FolderStore:
         """'unchanged', 'replaced' or 'added': what writing this article would do."""
         return self._index.status(article)
 
-    def dense(self, question: str, k: int) -> list[NodeWithScore]:
-        """The k chunks whose vectors are closest to the question's, best first (cosine scores)."""
-        return self._index.index.as_retriever(similarity_top_k=k).retrieve(question)
+    def dense(self, question: str, k: int, among=None) -> list[NodeWithScore]:
+        """The k chunks whose vectors are closest to the question's, best first (cosine scores);
+        only those of the articles `among` when given."""
+        hits = self._index.index.as_retriever(similarity_top_k=self._wide(k, among)).retrieve(question)
+        return _among(hits, among, k)
 
-    def keywords(self, question: str, k: int) -> list[NodeWithScore]:
+    def keywords(self, question: str, k: int, among=None) -> list[NodeWithScore]:
         """The k chunks that best match the question's words (BM25, French stemming), best first."""
         bm25 = self._index.keywords
         if bm25 is None:
             return []
-        bm25.similarity_top_k = min(k, len(bm25.corpus))  # BM25 fails asking for more than it holds
-        return bm25.retrieve(question)
+        bm25.similarity_top_k = min(self._wide(k, among), len(bm25.corpus))  # BM25 fails asking for more than it holds
+        return _among(bm25.retrieve(question), among, k)
+
+    def _wide(self, k: int, among) -> int:
+        """How many chunks to search for so that k of `among`'s articles are among them: all of
+        them when restricted (this store filters after searching)."""
+        return k if among is None else max(k, self._index.chunk_count)
 
     @property
     def manifest(self) -> dict:
@@ -83,3 +90,9 @@ class FolderStore:
         if live_version(self.index_dir) is not None:
             return ArticleIndex.load(self.index_dir, self._embed, self._identity)
         return ArticleIndex.empty(self._embed, self._identity, self._chunking)
+
+
+def _among(hits: list[NodeWithScore], among, k: int) -> list[NodeWithScore]:
+    if among is None:
+        return hits[:k]
+    return [hit for hit in hits if hit.node.metadata["article_id"] in among][:k]
