@@ -4,7 +4,8 @@ three to five sentences of the articles themselves, each with its citation.
 An article: its sentences most central to it (closest to the mean of its sentences' vectors,
 the lede favoured, as news puts the essential first) and to the question's subject, none too
 close to another, in the article's order. Several articles: the sentence of each (one per story,
-copies counted once) that best says the subject, the newest last, each with its outlet and date.
+copies counted once, of those on the subject) that best says the
+subject, the newest last, each with its outlet and date.
 Quoted whole, every sentence is supported by the passage it cites; the small model is not asked
 to write a summary it would embellish."""
 
@@ -20,7 +21,7 @@ from .attribute import _label
 from .corroborate import group_of
 from .pipeline import Decision, Query
 from .policy import Refusal
-from .retrieve import passage_of
+from .retrieve import ON_SUBJECT, passage_of
 
 _ARTICLE = re.compile(
     r"\b(?:r[ée]sum(?:e|é|er|ez)|synth[èe]se|de quoi parle|que raconte|l'essentiel d|summari[sz]e|summary of|"
@@ -34,7 +35,6 @@ _OVERVIEW = re.compile(
 )
 SENTENCES = 4  # of one article (three to five: the lede and what follows it)
 ARTICLES = 5  # most stories an overview lists
-ON_SUBJECT = 0.6  # of the best fused score: an article this close is about the subject
 LEAD_BONUS = 0.05  # the first sentence's head start over the last one's, in cosine
 REDUNDANT = 0.92  # two sentences this close say the same thing
 WHOLE = 200  # passages asked for to get all of one article
@@ -47,6 +47,20 @@ def intent(question: str) -> str | None:
     if _OVERVIEW.search(question):
         return "overview"
     return "article" if _ARTICLE.search(question) else None
+
+
+_REQUEST_WORDS = re.compile(
+    r"\b(?:l'|les |cet |cette |the |this )?(?:articles?|médias|journaux|papers|outlets|story)\b(?:\s+(?:sur|about|on|concernant))?", re.IGNORECASE
+)
+
+
+def subject(question: str) -> str:
+    """What a request for a summary is about, to search with: « Résume l'article sur l'incendie
+    dans une maison » -> « l'incendie dans une maison » (the request's words would find articles
+    that say « article » or « résumé »)."""
+    rest = _REQUEST_WORDS.sub(" ", _ARTICLE.sub(" ", _OVERVIEW.sub(" ", question)))
+    rest = re.sub(r"^[\s,:;–-]*(?:sur|about|on|de|du|des|d')\s+", "", re.sub(r"\s+", " ", rest).strip(), flags=re.IGNORECASE)
+    return rest if re.search(r"\w", rest) else question
 
 
 class Summarize:
@@ -67,13 +81,13 @@ class Summarize:
         kind = intent(query.message)
         if kind is None or not query.candidates:
             return Decision("not asked")
-        subject = content_words(_ARTICLE.sub(" ", _OVERVIEW.sub(" ", query.question))) - _GENERIC
-        if not subject and kind == "article":
+        words = content_words(subject(query.message)) - _GENERIC
+        if not words and kind == "article":
             records = self._store.articles()
             newest = max(records, key=lambda article_id: records[article_id].get("date") or "")
             query.candidates = [p for p in query.candidates if p.article_id == newest] or self._whole(newest, query)
         elif max(p.dense_score for p in query.candidates) < self.min_relevance:
-            return Decision(details={"subject": sorted(subject)}, refusal=Refusal.RELEVANCE)
+            return Decision(details={"subject": sorted(words)}, refusal=Refusal.RELEVANCE)
         chosen = self._overview(query) if kind == "overview" else self._article(query)
         passages = list(dict.fromkeys(p for p, _, _ in chosen))
         query.passages = passages
@@ -110,8 +124,8 @@ class Summarize:
         records = self._store.articles()
         best = query.candidates[0].score
         stories: dict[str, Passage] = {}
-        for passage in query.candidates:
-            if passage.score >= ON_SUBJECT * best:
+        for passage in query.candidates:  # best first: a story's first passage is its best
+            if passage.score >= ON_SUBJECT * best:  # on the subject, as for « le plus récent »
                 stories.setdefault(group_of(records, passage.article_id), passage)
         chosen = []
         for passage in list(stories.values())[:ARTICLES]:

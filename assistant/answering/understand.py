@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .. import language, prompts
 from ..text import STOPWORDS, content_words
 from ..types import Turn
-from . import referents
+from . import referents, summarize
 from .citations import strip_markers
 from .pipeline import Decision, Query
 
@@ -93,6 +93,9 @@ class Understand:
     def run(self, query: Query) -> Decision:
         query.language = language.detect(query.message)
         query.question = query.message
+        if summarize.intent(query.message):  # « Résume l'article sur … »: search for what it is about
+            query.question = summarize.subject(query.message)
+            return Decision("summary asked", {"language": query.language, "question": query.question})
         if not query.history or not needs_context(query.message, query.language):
             return Decision("as written", {"language": query.language})
         resolved = referents.resolve(query.message, query.history, query.language)

@@ -1,0 +1,80 @@
+"""Questions about time, outlets, several sources and summaries, over the real news pages of
+../shared/news (the fast fakes answer; retrieval, scope and checks are the product's)."""
+
+from pathlib import Path
+
+import pytest
+
+NEWS = Path(__file__).resolve().parents[2] / "shared" / "news"
+pytestmark = pytest.mark.skipif(not NEWS.is_dir(), reason=f"the real news pages are not at {NEWS}")
+AS_OF = "2020-12-27"
+SCRIPT = {
+    "Économie": "Pierre Moscovici [1].",
+    "Népal": "Un troisième Français [1].",
+    "retraites": "Jean-Paul Delevoye [1].",
+    "Manchester": "Manchester United a laissé filer les trois points [1].",
+    "autobus": "Avant la mi-septembre [1].",
+}
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    from assistant.api import Assistant
+    from assistant.config import Settings
+    from tests.conftest import HashEmbedding, ScriptedGenerator
+
+    # Hashed words make lower cosines than e5: the gates are set lower, as in conftest.
+    settings = Settings(index_dir=tmp_path_factory.mktemp("news") / "index", min_relevance=0.1, min_sentence_relevance=0.2, as_of=AS_OF)
+    assistant = Assistant(settings, embed_model=HashEmbedding(), generator=ScriptedGenerator(SCRIPT))
+    assistant.ingest([NEWS])
+    return assistant
+
+
+def cited_outlets(answer) -> list[str]:
+    return [c.passage.source for c in answer.citations]
+
+
+def test_an_outlet_named_restricts_the_answer_to_it(news):
+    answer = news.ask("Selon Le Figaro, qui est le ministre de l'Économie ?")
+    assert not answer.refused and cited_outlets(answer) == ["Le Figaro"]
+    assert "(Le Figaro, 5 avril 2013)" in answer.text, "the answer says whose article it rests on, and its date"
+
+
+def test_a_day_named_restricts_the_answer_to_that_days_articles(news):
+    answer = news.ask("Combien de Français sont morts au Népal selon l'article publié le 30 avril 2015 ?")
+    assert [c.passage.date for c in answer.citations] == ["2015-04-30"] and cited_outlets(answer) == ["Libération"]
+    yesterday = news.ask("Qu'a fait Manchester United hier ?")  # as of 27 December 2020
+    assert [c.passage.date for c in yesterday.citations] == ["2020-12-26"]
+
+
+def test_the_latest_article_on_a_story_answers(news):
+    answer = news.ask("Quelles sont les dernières nouvelles sur la réforme des retraites ?")
+    assert answer.passages[0].date == "2019-12-10" and answer.passages[0].source == "AOC media", "AOC's is a day newer than Gala's"
+
+
+def test_an_outlet_with_no_article_is_said_so(news):
+    answer = news.ask("Selon Le Parisien, qui a brisé le couvre-feu ?")
+    assert answer.refused and answer.refusal_reason == "out_of_scope"
+
+
+def test_the_readers_filters_restrict_too(news):
+    answer = news.ask("Jusqu'à quand n'y a-t-il pas d'autobus scolaires ?", sources=["radio-canada.ca"], since="2020-01-01")
+    assert cited_outlets(answer) == ["Radio-Canada"] and answer.citations[0].passage.date == "2020-08-24"
+    none = news.ask("Jusqu'à quand n'y a-t-il pas d'autobus scolaires ?", sources=["Radio-Canada"], until="2016-12-31")
+    assert none.refused and none.refusal_reason == "out_of_scope"
+
+
+def test_a_summary_is_sentences_of_the_article_each_cited(news):
+    answer = news.ask("Résume l'article sur l'incendie dans une maison")
+    lines = answer.text.splitlines()
+    assert answer.outcome == "summary" and 3 <= len(lines) <= 5
+    assert {c.passage.source for c in answer.citations} == {"Vosges Matin"}
+    for line, citation in zip(lines, answer.citations):
+        assert line.startswith("– ") and f"[{citation.n}]" in line and citation.quote.strip() in line, "each sentence is the article's, cited"
+    assert [step.stage for step in answer.trace][-1] == "summarize", "a summary ends the question: no model call"
+
+
+def test_an_overview_gives_each_outlet_on_the_story(news):
+    answer = news.ask("Que disent les articles sur la réforme des retraites ?")
+    assert answer.outcome == "summary" and {"AOC media", "Gala"} <= set(cited_outlets(answer))
+    assert "(Gala, 9 décembre 2019)" in answer.text and "(AOC media, 10 décembre 2019)" in answer.text
