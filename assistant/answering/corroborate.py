@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..text import content_words, fold, unsupported_numbers
+from ..text import STOPWORDS, content_words, fold, unsupported_numbers
 from ..types import Passage
 from . import citations
 from .citations import Sentence
 from .pipeline import Decision, Query
 
 MIN_SHARED = 0.6  # of the answer's content words another passage must hold to say the same
-_FIGURE = re.compile(r"(\d[\d\u00a0\u202f ]*(?:[.,]\d+)?)\s*(%|[^\W\d_]{3,})", re.UNICODE)  # « 12 morts », « 130 km/h », « 5 % »
+_FIGURE = re.compile(r"(\d[\d\u00a0\u202f ]*(?:[.,]\d+)?)\s*(%|[^\W\d_]{2,})", re.UNICODE)  # « 12 morts », « 130 km/h », « 5 % »
 OTHER_FIGURE = {"fr": "{outlet} donne un autre chiffre : {figure} [{n}].", "en": "{outlet} gives another figure: {figure} [{n}]."}
 
 
@@ -28,8 +28,10 @@ def group_of(records: dict[str, dict], article_id: str) -> str:
 
 
 def figures(text: str) -> dict[str, str]:
-    """Unit stem -> the number written before it (« 12 morts » -> {"morts": "12"})."""
-    return {fold(unit)[:6]: re.sub(r"[\u00a0\u202f ]", "", number) for number, unit in _FIGURE.findall(text)}
+    """Unit stem -> the number written before it (« 12 morts » -> {"morts": "12"}); a number
+    before a function word (« 12 de ») counts nothing."""
+    found = ((fold(unit)[:6], re.sub(r"[\u00a0\u202f ]", "", number)) for number, unit in _FIGURE.findall(text))
+    return {unit: number for unit, number in found if unit not in STOPWORDS}
 
 
 class Corroborate:
@@ -88,7 +90,7 @@ def _other_figure(answer: str, passage: Passage) -> str | None:
     mine, theirs = figures(answer), figures(passage.text)
     for unit, number in mine.items():
         if unit in theirs and theirs[unit] != number:
-            match = next(m for m in _FIGURE.finditer(passage.text) if fold(m.group(2))[:6] == unit)
+            match = next(m for m in _FIGURE.finditer(passage.text) if fold(m.group(2))[:6] == unit)  # as the passage writes it
             return match.group(0).strip()
     return None
 
