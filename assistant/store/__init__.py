@@ -1,10 +1,10 @@
 """The index: chunk texts, their vectors and keywords, and the record of the articles ingested.
 
-`local.FolderStore` is what the assistant reads and writes; `folder` is the versioned folder
-format under it (FAISS through llama-index, a BM25 index, a manifest), `layouts` lays the FAISS
-vectors out by size, `keywords` builds, saves and loads the BM25 index."""
+`local.FolderStore` is what the assistant reads and writes; `folder` is the segmented folder
+format under it, `vectors` the FAISS index over its segments (laid out by `layouts`), `keywords`
+the BM25 term counts kept per segment, `lock` the folder's writer lock."""
 
-from .folder import ArticleIndex, check_compatible, content_hash, live_version, make_nodes
+from .folder import check_compatible, content_hash, make_nodes
 from .local import FolderStore
 
-__all__ = ["ArticleIndex", "FolderStore", "check_compatible", "content_hash", "live_version", "make_nodes"]
+__all__ = ["FolderStore", "check_compatible", "content_hash", "make_nodes"]

@@ -1,85 +1,357 @@
-"""The store the assistant reads and writes, over a local index folder (`folder.ArticleIndex`).
+"""The store the assistant reads and writes, over a local index folder (`folder`).
 
-The assistant sees a store through these methods only (articles, status, write, dense,
-keywords, info), so that another store can stand in for this one."""
+The assistant sees a store through these methods only (articles, status, write, waiting,
+set_vectors, dense, keywords, manifest, info), so that another store (`postgres.PostgresStore`)
+can stand in for this one.
+
+Each process holds the live segments in memory. Before every read it checks whether another
+process committed since (a `stat` of the pointer) and loads only what changed; every write takes
+the folder's writer lock, catches up with the last commit, and writes only the segment it adds.
+"""
 
 from __future__ import annotations
 
+import bisect
+import shutil
 import threading
+import uuid
+from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
-from .folder import ArticleIndex, live_version
+from . import folder, keywords
+from .folder import Catalog, Segment, article_record, chunk_node, content_hash
+from .lock import writer_lock
+from .vectors import Vectors
+
+SEGMENT_CHUNKS = 4096  # a large ingest is cut into segments this size: the unit of background embedding
+MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
+
+
+class _Part:
+    """A live segment: which of its rows are still live, and whether its vectors are searched."""
+
+    def __init__(self, segment: Segment, first_id: int) -> None:
+        self.segment, self.first_id = segment, first_id
+        self.rows = segment.rows()
+        self.alive = np.ones(len(segment.chunks), dtype=bool)
+        self.removed: set[str] = set()
+        self.searched = False  # its vectors are in the FAISS index
+
+    @property
+    def name(self) -> str:
+        return self.segment.name
+
+    def remove(self, article_ids: Collection[str]) -> np.ndarray:
+        """Mark these articles' rows dead; the ids of the rows that were live until now."""
+        dead = [np.arange(self.rows[a].start, self.rows[a].stop) for a in set(article_ids) - self.removed if a in self.rows]
+        self.removed |= set(article_ids)
+        rows = np.concatenate(dead) if dead else np.empty(0, dtype=np.int64)
+        self.alive[rows] = False
+        return rows + self.first_id
+
+    def live_ids(self) -> np.ndarray:
+        return np.flatnonzero(self.alive) + self.first_id
+
+    def live_rows(self, article_ids: Collection[str] | None) -> np.ndarray:
+        if article_ids is None:
+            return np.flatnonzero(self.alive)
+        found = [np.arange(self.rows[a].start, self.rows[a].stop) for a in article_ids if a in self.rows and a not in self.removed]
+        return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 class FolderStore:
-    """An index folder opened for reading and writing by one process."""
+    """An index folder, read and written by any number of processes."""
 
     def __init__(self, index_dir: Path, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> None:
         self.index_dir = Path(index_dir)
-        self._embed, self._identity, self._chunking = embed_model, identity, chunking
-        self._lock = threading.Lock()  # one writer at a time in this process
-        self._index = self._open()
+        self._embed, self._identity = embed_model, identity
+        self._state = threading.RLock()  # the in-memory segments, shared by the chat page's threads
+        self._manifest = self._read_manifest()
+        if self._manifest is None:  # written with the first commit
+            dimension = len(embed_model.get_query_embedding("dimension"))
+            self._manifest = folder.new_manifest(identity, dimension, chunking)
+        self._vectors = Vectors(self._manifest["dimension"])
+        self._parts: dict[str, _Part] = {}
+        self._records: dict[str, dict] = {}  # article id -> record
+        self._part_of: dict[str, _Part] = {}  # article id -> the segment that holds it
+        self._first_ids: list[int] = []
+        self._catalog, self._signature = Catalog(), None
+        self._refresh()
 
     # -- reading ------------------------------------------------------------------------------
 
     def articles(self) -> dict[str, dict]:
-        """Article id -> {title, source, date, url, hash, chars, node_ids}."""
-        return self._index.articles
+        """Article id -> {title, source, date, url, ..., hash, chars, node_ids}."""
+        self._refresh()
+        return self._records
 
     def status(self, article: Article) -> str:
         """'unchanged', 'replaced' or 'added': what writing this article would do."""
-        return self._index.status(article)
+        known = self.articles().get(article.id)
+        if known is None:
+            return "added"
+        return "unchanged" if known["hash"] == content_hash(article, self._manifest["chunking"]) else "replaced"
 
-    def dense(self, question: str, k: int) -> list[NodeWithScore]:
-        """The k chunks whose vectors are closest to the question's, best first (cosine scores)."""
-        return self._index.index.as_retriever(similarity_top_k=k).retrieve(question)
+    def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
+        """The k chunks whose vectors are closest to the question's, best first (cosine scores);
+        only chunks of the articles `among` when given. Chunks still waiting for their vectors
+        are not seen."""
+        self._refresh()
+        query = self._embed.get_query_embedding(question)
+        with self._state:
+            allowed = None if among is None else self._ids(among)
+            ids, scores = self._vectors.search(np.asarray(query), k, allowed, self._vectors_of)
+            return [NodeWithScore(node=self._node(int(i)), score=float(s)) for i, s in zip(ids, scores)]
 
-    def keywords(self, question: str, k: int) -> list[NodeWithScore]:
-        """The k chunks that best match the question's words (BM25, French stemming), best first."""
-        bm25 = self._index.keywords
-        if bm25 is None:
-            return []
-        bm25.similarity_top_k = min(k, len(bm25.corpus))  # BM25 fails asking for more than it holds
-        return bm25.retrieve(question)
+    def keywords(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
+        """The k chunks that best match the question's words (BM25, French stemming), best first;
+        only chunks of the articles `among` when given."""
+        self._refresh()
+        with self._state:
+            parts = list(self._parts.values())
+            searched = [(p.segment.counts, p.alive, None if among is None else _mask(p, among)) for p in parts]
+            hits = keywords.search(searched, question, k)
+            return [NodeWithScore(node=_chunk(parts[n], row), score=score) for n, row, score in hits]
+
+    def waiting(self, limit: int = SEGMENT_CHUNKS) -> list[TextNode]:
+        """Chunks written without vectors yet, what background embedding does next: those of
+        one segment (the unit its vectors are written in, at most SEGMENT_CHUNKS; `limit` is for
+        stores that can take fewer)."""
+        self._refresh()
+        with self._state:
+            for part in self._parts.values():
+                if not self._catalog.entry(part.name)["embedded"] and part.alive.any():
+                    return [_chunk(part, row) for row in np.flatnonzero(part.alive)]
+        return []
 
     @property
     def manifest(self) -> dict:
-        return self._index.manifest
+        return self._manifest
 
     def info(self) -> dict:
         """What `assistant info` shows of the store."""
-        version = live_version(self.index_dir)
-        return {
-            "index": str(self.index_dir),
-            "articles": len(self._index.articles),
-            "chunks": self._index.chunk_count,
-            "vector_search": self._index.layout,
-            "bytes_on_disk": sum(f.stat().st_size for f in version.rglob("*") if f.is_file()) if version else 0,
-        }
+        self._refresh()
+        with self._state:
+            waiting = sum(int(p.alive.sum()) for p in self._parts.values() if not p.searched)
+            chunks = sum(int(p.alive.sum()) for p in self._parts.values())
+            return {
+                "index": str(self.index_dir),
+                "articles": len(self._records),
+                "chunks": chunks,
+                "waiting_for_vectors": waiting,
+                "vector_search": self._vectors.describe(),
+                "segments": len(self._parts),
+                "bytes_on_disk": sum(f.stat().st_size for f in self.index_dir.rglob("*") if f.is_file()) if self.index_dir.is_dir() else 0,
+            }
 
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, put: list[tuple[Article, list[TextNode]]] = (), remove: list[str] = ()) -> None:
-        """Add (or replace) articles with their embedded nodes and remove others, as one change:
-        it is on disk whole when this returns, and an error leaves the previous index in place."""
-        with self._lock:
-            index = self._index
+        """Add (or replace) articles with their nodes and remove others, as one commit: on disk
+        whole when this returns, and an error leaves the previous index in place. Nodes without
+        embeddings wait for `set_vectors` (keyword search sees them at once). An article whose
+        content hash is already live is left as it is."""
+        with writer_lock(self.index_dir), self._state:
+            self._catch_up()
+            catalog = self._catalog.next()
+            chunking = self._manifest["chunking"]
+            fresh: dict[str, tuple[dict, list[TextNode]]] = {}
+            for article, nodes in put:
+                record = article_record(article, nodes, chunking)
+                known = self._records.get(article.id)
+                if known is not None and known["hash"] == record["hash"]:
+                    continue
+                fresh[article.id] = (record, nodes)
+            for article_id in [*remove, *fresh]:
+                if article_id in self._part_of:
+                    catalog.entry(self._part_of[article_id].name)["removed"].append(article_id)
+            if not fresh and catalog.segments == self._catalog.segments:
+                return
+            segments = {}
             try:
-                for article_id in remove:
-                    index.remove(article_id)
-                for article, nodes in put:
-                    index.put(article, nodes)
-                index.refit()
-                index.save(self.index_dir)
+                for group in _groups(list(fresh.items())):
+                    segment = self._write_segment(catalog, group)
+                    segments[segment.name] = segment
+                self._commit(catalog, segments)
             except BaseException:
-                self._index = self._open()  # memory may hold half of the change; the disk does not
+                for name in segments:  # written but never named by a catalog
+                    shutil.rmtree(self.index_dir / name, ignore_errors=True)
                 raise
+            self._compact()
 
-    def _open(self) -> ArticleIndex:
-        if live_version(self.index_dir) is not None:
-            return ArticleIndex.load(self.index_dir, self._embed, self._identity)
-        return ArticleIndex.empty(self._embed, self._identity, self._chunking)
+    def set_vectors(self, vectors: dict[str, list[float]]) -> int:
+        """Attach vectors to chunks written without them (by node id); one commit. A segment gets
+        its vectors once every live chunk of it has one. Returns how many chunks became searchable."""
+        with writer_lock(self.index_dir), self._state:
+            self._catch_up()
+            catalog, done = self._catalog.next(), 0
+            for part in self._parts.values():
+                entry = catalog.entry(part.name)
+                live = np.flatnonzero(part.alive)
+                if entry["embedded"] or not all(part.segment.chunks[row]["id"] in vectors for row in live):
+                    continue
+                matrix = np.zeros((len(part.segment.chunks), self._manifest["dimension"]), dtype=np.float32)
+                matrix[live] = [vectors[part.segment.chunks[row]["id"]] for row in live]
+                folder.write_vectors(self.index_dir, part.name, matrix)
+                part.segment.vectors, entry["embedded"] = matrix, True
+                done += len(live)
+            if done:
+                self._commit(catalog, {})
+            return done
+
+    # -- keeping up with the folder -----------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Load what other processes committed since the last look (a `stat` when nothing did)."""
+        if folder.signature(self.index_dir) != self._signature:
+            with self._state:
+                self._catch_up()
+
+    def _read_manifest(self) -> dict | None:
+        manifest = folder.read_manifest(self.index_dir)
+        if manifest is not None:
+            folder.check_compatible(manifest, self._identity, self.index_dir)
+        self._manifest_on_disk = manifest is not None
+        return manifest
+
+    def _catch_up(self) -> None:
+        if not self._manifest_on_disk:  # another process may have made the index meanwhile
+            self._manifest = self._read_manifest() or self._manifest
+        for attempt in range(3):
+            seen = folder.signature(self.index_dir)
+            name = folder.live_catalog(self.index_dir)
+            if name is None:
+                return
+            try:
+                self._apply(Catalog.read(self.index_dir, name), {})
+                self._signature = seen
+                return
+            except FileNotFoundError:  # swept by a writer between reading the catalog and its segments
+                if attempt == 2:
+                    raise
+
+    def _apply(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
+        """Make the in-memory state that of `catalog`, reading only the segments it adds (or
+        taking them from `fresh`, just written by this process)."""
+        loaded = {}
+        for entry in catalog.segments:  # reading first: a failure here changes nothing
+            name = entry["name"]
+            if name not in self._parts:
+                loaded[name] = fresh.get(name) or Segment.load(self.index_dir, name, entry["embedded"])
+            elif entry["embedded"] and self._parts[name].segment.vectors is None:
+                self._parts[name].segment.vectors = folder.load_vectors(self.index_dir, name)
+        live = {entry["name"] for entry in catalog.segments}
+        for name in [n for n in self._parts if n not in live]:
+            gone = self._parts.pop(name)
+            if gone.searched:
+                self._vectors.remove(gone.live_ids())
+        for entry in catalog.segments:
+            part = self._parts.get(entry["name"])
+            if part is None:
+                part = self._parts[entry["name"]] = _Part(loaded[entry["name"]], entry["first_id"])
+            dead = part.remove(entry["removed"])
+            if part.searched:
+                self._vectors.remove(dead)
+            elif entry["embedded"]:
+                self._vectors.add(part.live_ids(), np.asarray(part.segment.vectors)[part.alive])
+                part.searched = True
+        self._parts = {entry["name"]: self._parts[entry["name"]] for entry in catalog.segments}
+        self._part_of = {a: p for p in self._parts.values() for a in p.segment.articles if a not in p.removed}
+        self._records = {a: p.segment.articles[a] for a, p in self._part_of.items()}
+        self._first_ids = [p.first_id for p in self._parts.values()]
+        self._vectors.refit()
+        self._catalog = catalog
+
+    def _commit(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
+        if not self._manifest_on_disk:
+            folder.write_manifest(self.index_dir, self._manifest)
+            self._manifest_on_disk = True
+        # Segments whose every article was removed are dropped from the catalog.
+        catalog.segments = [s for s in catalog.segments if s["name"] in fresh or not set(self._articles_of(s["name"])) <= set(s["removed"])]
+        folder.commit(self.index_dir, catalog)
+        self._apply(catalog, fresh)
+        self._signature = folder.signature(self.index_dir)
+
+    def _articles_of(self, name: str) -> dict:
+        return self._parts[name].segment.articles
+
+    def _write_segment(self, catalog: Catalog, group: list[tuple[str, tuple[dict, list[TextNode]]]], vectors=None) -> Segment:
+        name = f"seg-{catalog.commit:08d}-{uuid.uuid4().hex[:8]}"  # unique: a failed write's leftovers never collide
+        nodes = [node for _, (_, article_nodes) in group for node in article_nodes]
+        chunks = [{"id": n.id_, "text": n.text, "metadata": n.metadata} for n in nodes]
+        if vectors is None and nodes and all(n.embedding is not None for n in nodes):
+            vectors = np.asarray([n.embedding for n in nodes], dtype=np.float32)
+        segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors)
+        catalog.segments.append({"name": name, "first_id": catalog.next_id, "chunks": len(chunks), "embedded": vectors is not None, "removed": []})
+        catalog.next_id += len(chunks)
+        return segment
+
+    def _compact(self) -> None:
+        """Merge the smallest embedded segments into one when there are too many (each search
+        reads every segment's term counts): the live chunks are copied, vectors and all."""
+        if len(self._parts) <= MAX_SEGMENTS:
+            return
+        embedded = sorted((p for p in self._parts.values() if p.searched), key=lambda p: int(p.alive.sum()))
+        merged = embedded[: len(self._parts) - MAX_SEGMENTS // 2 + 1]
+        if len(merged) < 2:
+            return
+        catalog = self._catalog.next()
+        group, rows = [], []
+        for part in merged:
+            for article_id in part.segment.articles:
+                if article_id in part.removed:
+                    continue
+                own = part.rows[article_id]
+                group.append((article_id, (part.segment.articles[article_id], [_chunk(part, row) for row in own])))
+                rows.append(np.asarray(part.segment.vectors)[own.start : own.stop])
+        catalog.segments = [s for s in catalog.segments if s["name"] not in {p.name for p in merged}]
+        segment = self._write_segment(catalog, group, np.concatenate(rows))
+        self._commit(catalog, {segment.name: segment})
+
+    # -- from ids to chunks -------------------------------------------------------------------
+
+    def _locate(self, vector_id: int) -> tuple[_Part, int]:
+        part = list(self._parts.values())[bisect.bisect_right(self._first_ids, vector_id) - 1]
+        return part, vector_id - part.first_id
+
+    def _node(self, vector_id: int) -> TextNode:
+        return _chunk(*self._locate(vector_id))
+
+    def _ids(self, among: Collection[str]) -> np.ndarray:
+        found = [self._part_of[a].live_rows([a]) + self._part_of[a].first_id for a in among if a in self._part_of and self._part_of[a].searched]
+        return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+    def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        return np.stack([np.asarray(part.segment.vectors[row]) for part, row in map(self._locate, ids.tolist())])
+
+
+def _chunk(part: _Part, row: int) -> TextNode:
+    chunk = part.segment.chunks[row]
+    return chunk_node(chunk["id"], chunk["text"], chunk["metadata"])
+
+
+def _mask(part: _Part, among: Collection[str]) -> np.ndarray:
+    mask = np.zeros(len(part.alive), dtype=bool)
+    mask[part.live_rows(among)] = True
+    return mask
+
+
+def _groups(fresh: list[tuple[str, tuple[dict, list[TextNode]]]]) -> list[list]:
+    """Articles cut into segments of about SEGMENT_CHUNKS chunks, never mixing articles that come
+    with vectors and articles that do not (a segment's vectors are written whole)."""
+    groups: list[list] = []
+    size, embedded = 0, None
+    for item in fresh:
+        nodes = item[1][1]
+        has = bool(nodes) and all(n.embedding is not None for n in nodes)
+        if not groups or (size and size + len(nodes) > SEGMENT_CHUNKS) or has != embedded:
+            groups.append([])
+            size, embedded = 0, has
+        groups[-1].append(item)
+        size += len(nodes)
+    return groups
