@@ -30,6 +30,7 @@ from .vectors import Vectors
 
 SEGMENT_CHUNKS = 4096  # a large ingest is cut into segments this size: the unit of background embedding
 MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
+TRAINED = "ivf.faiss"  # the inverted lists last trained for the index's size, without vectors
 
 
 class _Part:
@@ -264,7 +265,7 @@ class FolderStore:
         self._part_of = {a: p for p in self._parts.values() for a in p.segment.articles if a not in p.removed}
         self._records = {a: p.segment.articles[a] for a, p in self._part_of.items()}
         self._first_ids = [p.first_id for p in self._parts.values()]
-        self._vectors.refit()
+        self._vectors.refit(self.index_dir / TRAINED if self._manifest_on_disk else None)
         self._catalog = catalog
 
     def _commit(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:

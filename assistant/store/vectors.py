@@ -7,6 +7,10 @@ Ids are the folder's: a segment's chunk in row r has id `first_id + r`.
 
 from __future__ import annotations
 
+import os
+import uuid
+from pathlib import Path
+
 import numpy as np
 
 from . import layouts
@@ -39,11 +43,28 @@ class Vectors:
         if len(ids):
             self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
 
-    def refit(self) -> None:
-        """Switch layout when the number of vectors calls for it (see `layouts.refit`)."""
+    def refit(self, trained: Path | None = None) -> None:
+        """Switch layout when the number of vectors calls for it (see `layouts.refit`).
+
+        Training inverted lists takes seconds (7 s at 64,000 vectors on two busy cores) and
+        every process that opens the index would pay it: the trained, empty lists are kept in
+        the file `trained` and filled again by whoever opens the index while they suit its size."""
+        import faiss
+
+        if trained is not None and not layouts.is_approximate(self.index) and self.count >= layouts.APPROXIMATE_FROM:
+            kept = _read_trained(trained)
+            if kept is not None and kept.d == self.index.d and layouts.suits(kept, self.count):
+                kept.add_with_ids(*layouts.contents(self.index))
+                self.index = kept
+                return
         rebuilt = layouts.refit(self.index)
-        if rebuilt is not None:
-            self.index = rebuilt
+        if rebuilt is None:
+            return
+        self.index = rebuilt
+        if trained is not None and layouts.is_approximate(rebuilt):
+            temporary = trained.with_name(f".{trained.name}.{uuid.uuid4().hex[:6]}")
+            faiss.write_index(layouts.empty_copy(rebuilt), str(temporary))
+            os.replace(temporary, trained)  # a cache: any process may write it, the last one wins
 
     def search(self, query: np.ndarray, k: int, among: np.ndarray | None = None, vectors_of=None) -> tuple[np.ndarray, np.ndarray]:
         """The ids and scores of the k nearest vectors, best first.
@@ -80,3 +101,12 @@ def exact(query: np.ndarray, ids: np.ndarray, vectors: np.ndarray, k: int) -> tu
     scores = vectors @ query[0]
     best = np.argsort(-scores, kind="stable")[:k]
     return np.asarray(ids)[best], scores[best]
+
+
+def _read_trained(path: Path):
+    import faiss
+
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError:  # missing or unreadable: train again
+        return None
