@@ -91,7 +91,7 @@ class Assistant:
     def info(self) -> dict:
         """What is in the index and which models serve it."""
         store = self.store.info()
-        return {
+        shown = {
             "index": store["index"],
             "articles": store["articles"],
             "chunks": store["chunks"],
@@ -103,6 +103,7 @@ class Assistant:
             "chunking": self.store.manifest["chunking"],
             "bytes_on_disk": store["bytes_on_disk"],
         }
+        return {**shown, **{key: value for key, value in store.items() if key not in shown}}  # segments, replicas
 
     # -- questions ---------------------------------------------------------------------------
 

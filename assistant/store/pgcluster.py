@@ -79,7 +79,9 @@ def create_sharded(coordinator_url: str, shard_urls: list[str], table: str, dime
 def wait_for_replay(primary_url: str, standby_urls: list[str], timeout_s: float = 10.0) -> None:
     """Wait until every standby has replayed all that the primary has written so far."""
     with _connect(primary_url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_insert_lsn()")  # past every commit, flushed or not
+        # The store's commits are synchronous: flushed, so at or before the flush position (the
+        # insert position may point past a page header no standby ever replays).
+        cursor.execute("SELECT pg_current_wal_flush_lsn()")
         (target,) = cursor.fetchone()
     deadline = time.monotonic() + timeout_s
     for url in standby_urls:

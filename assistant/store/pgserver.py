@@ -22,7 +22,7 @@ from ..errors import AssistantError, MissingDependencyError
 
 SYSTEM_USER = "postgres"
 # A test server need not survive a power cut: no fsync makes initdb and commits much faster.
-FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+FAST = {"fsync": "off", "full_page_writes": "off"}
 
 
 @dataclass

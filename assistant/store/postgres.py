@@ -290,6 +290,9 @@ class _Transaction:
     def __enter__(self):
         self._connection = self._borrowed.__enter__()
         self._cursor = self._connection.cursor()
+        # A write returns once it is durable, whatever the server's default (and standbys are
+        # then waited for up to the flushed position, see `pgcluster.wait_for_replay`).
+        self._cursor.execute("SET LOCAL synchronous_commit = on")
         return self._cursor
 
     def __exit__(self, kind, error, trace) -> None:
