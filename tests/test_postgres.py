@@ -125,3 +125,29 @@ def test_a_bad_url_or_table_name_says_what_to_do(server):
         pg.assistant_on(server.url() + "?table=Robert');DROP")
     with pytest.raises(IndexStoreError, match="cannot connect"):
         pg.assistant_on(f"postgresql://postgres@127.0.0.1:{server.port + 1 if server.port < 65535 else 1}/postgres")
+
+
+def test_llama_index_pgvectorstore_reads_the_table(url):
+    """The chunks table keeps PGVectorStore's layout: llama-index can query what the store wrote."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
+    from llama_index.vector_stores.postgres import PGVectorStore
+
+    assistant = pg.assistant_on(url)
+    assistant.ingest_articles(pg.articles())
+    store = assistant.store
+    base = url.split("?")[0].replace("postgresql://", "")
+    theirs = PGVectorStore(
+        connection_string=f"postgresql+psycopg2://{base}",
+        async_connection_string=f"postgresql+asyncpg://{base}",
+        table_name=store.table,
+        embed_dim=256,
+        hybrid_search=True,
+        text_search_config="french",
+        perform_setup=False,
+    )
+    question = pg.REFERENCE
+    found = theirs.query(VectorStoreQuery(query_embedding=HashEmbedding().get_query_embedding(question), similarity_top_k=5))
+    ours = [(hit.node.node_id, round(hit.score, 4)) for hit in store.dense(question, 5)]
+    pg.assert_same_ranking([(node, round(score, 4)) for node, score in zip(found.ids, found.similarities)], ours)
+    sparse = theirs.query(VectorStoreQuery(query_str="comté Jura", mode=VectorStoreQueryMode.SPARSE, sparse_top_k=1))
+    assert sparse.nodes[0].metadata["article_id"] == "fromage"
