@@ -282,3 +282,15 @@ def test_the_keyword_benchmark_builds_saves_loads_and_queries(tmp_path):
     [row] = bench_keywords((200,), tmp_path / "missing.jsonl", queries=3)  # the sample article's words
     assert row["chunks"] == 200 and row["build_s"] > 0 and row["load_s"] > 0 and row["query_p50_ms"] > 0
     assert "| 200 |" in keywords_table([row])
+
+
+def test_merged_term_counts_score_as_counts_of_the_same_texts():
+    from assistant.store import keywords
+
+    texts = ["Le comté du Jura est affiné", "Le pont sur le Rhône", "Paris ouvre des pistes cyclables", "Le Jura et le Rhône"]
+    first, second = keywords.TermCounts.of(texts[:2]), keywords.TermCounts.of(texts[2:])
+    merged = keywords.TermCounts.merged([(first, np.array([1])), (second, np.array([0, 1]))])
+    direct = keywords.TermCounts.of([texts[1], texts[2], texts[3]])
+    alive = np.ones(3, dtype=bool)
+    for question in ("Rhône", "Jura Paris", "pistes"):
+        assert keywords.search([(merged, alive, None)], question, 3) == keywords.search([(direct, alive, None)], question, 3)

@@ -101,15 +101,18 @@ def load_vectors(index_dir: Path, name: str) -> np.ndarray:
 # -- writing ----------------------------------------------------------------------------------
 
 
-def write_segment(index_dir: Path, name: str, chunks: list[dict], articles: dict[str, dict], vectors: np.ndarray | None) -> Segment:
-    """Write a segment folder whole (into a staging folder renamed at the end) and return it."""
+def write_segment(
+    index_dir: Path, name: str, chunks: list[dict], articles: dict[str, dict], vectors: np.ndarray | None, counts: TermCounts | None = None
+) -> Segment:
+    """Write a segment folder whole (into a staging folder renamed at the end) and return it.
+    The chunks' term counts are computed unless given (a merge of segments has them)."""
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
     try:
         with (staging / CHUNKS).open("w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(json.dumps(chunk, ensure_ascii=False) + "\n")
         _write_json(staging / ARTICLES, articles)
-        counts = TermCounts.of(chunk["text"] for chunk in chunks)
+        counts = counts or TermCounts.of(chunk["text"] for chunk in chunks)
         counts.save(staging)
         if vectors is not None:
             np.save(staging / VECTORS, vectors)

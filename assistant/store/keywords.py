@@ -62,6 +62,25 @@ class TermCounts:
         counts.sum_duplicates()
         return cls(list(column), counts, np.asarray(lengths, dtype=np.float32))
 
+    @classmethod
+    def merged(cls, parts: list[tuple[TermCounts, np.ndarray]]) -> TermCounts:
+        """The counts of some rows of several segments, in that order, without tokenizing again."""
+        from scipy.sparse import coo_matrix
+
+        column: dict[str, int] = {}
+        rows, cols, data, lengths, offset = [], [], [], [], 0
+        for counts, kept in parts:
+            block = counts.counts.tocsr()[kept].tocoo()
+            remap = np.asarray([column.setdefault(term, len(column)) for term in counts.terms], dtype=np.int64)
+            rows.append(block.row + offset)
+            cols.append(remap[block.col] if len(remap) else block.col)
+            data.append(block.data)
+            lengths.append(counts.lengths[kept])
+            offset += len(kept)
+        shape = (offset, len(column))
+        matrix = coo_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=shape).tocsc()
+        return cls(list(column), matrix, np.concatenate(lengths).astype(np.float32))
+
     def save(self, folder: Path) -> None:
         from scipy.sparse import save_npz
 

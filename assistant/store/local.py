@@ -25,6 +25,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from ..types import Article
 from . import folder, keywords
 from .folder import Catalog, Segment, article_record, chunk_node, content_hash
+from .keywords import TermCounts
 from .lock import writer_lock
 from .vectors import Vectors
 
@@ -203,6 +204,8 @@ class FolderStore:
                 done += len(live)
             if done:
                 self._commit(catalog, {})
+                if not any(not p.searched for p in self._parts.values()):
+                    self._compact()  # the large ingest is all embedded: its segments can be merged
             return done
 
     # -- keeping up with the folder -----------------------------------------------------------
@@ -281,20 +284,21 @@ class FolderStore:
     def _articles_of(self, name: str) -> dict:
         return self._parts[name].segment.articles
 
-    def _write_segment(self, catalog: Catalog, group: list[tuple[str, tuple[dict, list[TextNode]]]], vectors=None) -> Segment:
+    def _write_segment(self, catalog: Catalog, group: list[tuple[str, tuple[dict, list[TextNode]]]], vectors=None, counts=None) -> Segment:
         name = f"seg-{catalog.commit:08d}-{uuid.uuid4().hex[:8]}"  # unique: a failed write's leftovers never collide
         nodes = [node for _, (_, article_nodes) in group for node in article_nodes]
         chunks = [{"id": n.id_, "text": n.text, "metadata": n.metadata} for n in nodes]
         if vectors is None and nodes and all(n.embedding is not None for n in nodes):
             vectors = np.asarray([n.embedding for n in nodes], dtype=np.float32)
-        segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors)
+        segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors, counts)
         catalog.segments.append({"name": name, "first_id": catalog.next_id, "chunks": len(chunks), "embedded": vectors is not None, "removed": []})
         catalog.next_id += len(chunks)
         return segment
 
     def _compact(self) -> None:
-        """Merge the smallest embedded segments into one when there are too many (each search
-        reads every segment's term counts): the live chunks are copied, vectors and all."""
+        """Merge the smallest embedded segments into one when there are too many (a keyword
+        search visits each): their live chunks are copied, vectors and term counts as they are.
+        The smallest first, so that a merge mostly copies the few articles added one by one."""
         if len(self._parts) <= MAX_SEGMENTS:
             return
         embedded = sorted((p for p in self._parts.values() if p.searched), key=lambda p: int(p.alive.sum()))
@@ -302,16 +306,16 @@ class FolderStore:
         if len(merged) < 2:
             return
         catalog = self._catalog.next()
-        group, rows = [], []
+        group, kept = [], []
         for part in merged:
-            for article_id in part.segment.articles:
-                if article_id in part.removed:
-                    continue
-                own = part.rows[article_id]
-                group.append((article_id, (part.segment.articles[article_id], [_chunk(part, row) for row in own])))
-                rows.append(np.asarray(part.segment.vectors)[own.start : own.stop])
+            for article_id, rows in part.rows.items():
+                if article_id not in part.removed:
+                    group.append((article_id, (part.segment.articles[article_id], [_chunk(part, row) for row in rows])))
+            kept.append((part, np.flatnonzero(part.alive)))
         catalog.segments = [s for s in catalog.segments if s["name"] not in {p.name for p in merged}]
-        segment = self._write_segment(catalog, group, np.concatenate(rows))
+        vectors = np.concatenate([np.asarray(part.segment.vectors)[rows] for part, rows in kept])
+        counts = TermCounts.merged([(part.segment.counts, rows) for part, rows in kept])
+        segment = self._write_segment(catalog, group, vectors, counts)
         self._commit(catalog, {segment.name: segment})
 
     # -- from ids to chunks -------------------------------------------------------------------
@@ -343,16 +347,18 @@ def _mask(part: _Part, among: Collection[str]) -> np.ndarray:
 
 
 def _groups(fresh: list[tuple[str, tuple[dict, list[TextNode]]]]) -> list[list]:
-    """Articles cut into segments of about SEGMENT_CHUNKS chunks, never mixing articles that come
-    with vectors and articles that do not (a segment's vectors are written whole)."""
-    groups: list[list] = []
-    size, embedded = 0, None
+    """The segments a write makes: one for the articles that come with vectors; those without
+    cut into segments of about SEGMENT_CHUNKS chunks, the units their vectors are written in."""
+    embedded = [item for item in fresh if item[1][1] and all(n.embedding is not None for n in item[1][1])]
+    groups: list[list] = [embedded] if embedded else []
+    with_vectors = {article_id for article_id, _ in embedded}
+    size = SEGMENT_CHUNKS
     for item in fresh:
-        nodes = item[1][1]
-        has = bool(nodes) and all(n.embedding is not None for n in nodes)
-        if not groups or (size and size + len(nodes) > SEGMENT_CHUNKS) or has != embedded:
+        if item[0] in with_vectors:
+            continue
+        if size and size + len(item[1][1]) > SEGMENT_CHUNKS:
             groups.append([])
-            size, embedded = 0, has
+            size = 0
         groups[-1].append(item)
-        size += len(nodes)
+        size += len(item[1][1])
     return groups
