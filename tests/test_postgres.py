@@ -151,3 +151,20 @@ def test_llama_index_pgvectorstore_reads_the_table(url):
     pg.assert_same_ranking([(node, round(score, 4)) for node, score in zip(found.ids, found.similarities)], ours)
     sparse = theirs.query(VectorStoreQuery(query_str="comté Jura", mode=VectorStoreQueryMode.SPARSE, sparse_top_k=1))
     assert sparse.nodes[0].metadata["article_id"] == "fromage"
+
+
+@pytest.mark.slow
+def test_same_top10_and_answer_with_the_real_embedding(url, tmp_path):
+    """e5-onnx, the default model: no ties, so the top 10 must match in order, scores within 1e-4."""
+    from assistant.config import Settings
+    from assistant.embeddings import load_embedding
+
+    embedding = load_embedding(Settings())
+    remote, local = pg.assistant_on(url, embed_model=embedding), pg.assistant_on(None, tmp_path / "index", embed_model=embedding)
+    for assistant in (remote, local):
+        assistant.ingest_articles(pg.articles())
+    for question in pg.QUESTIONS:
+        theirs, ours = pg.top10(remote.store, question), pg.top10(local.store, question)
+        assert [node for node, _ in theirs] == [node for node, _ in ours] and len(ours) == 10, question
+        assert all(abs(a - b) <= 1e-4 for (_, a), (_, b) in zip(theirs, ours)), question
+    pg.assert_same_as_local(remote, local)

@@ -128,7 +128,7 @@ def bench_bulk(where: str, count: int) -> dict:
 # -- at a size --------------------------------------------------------------------------------
 
 
-def fill(store, size: int, seed: int = 1, batch: int = 50_000) -> np.ndarray:
+def fill(store, size: int, seed: int = 1, batch: int = 8_000 * CHUNKS_PER_ARTICLE) -> np.ndarray:
     """Write `size` chunks (articles of six) with clustered vectors and short French texts; the
     vectors, in the order written."""
     vectors = synthetic_vectors(size, seed=seed, dimension=DIMENSION)

@@ -81,6 +81,18 @@ class Vectors:
         if k <= 0 or (among is not None and not len(among)):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         query = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        threads = faiss.omp_get_max_threads()
+        # One question is one thread's work: OpenMP's threads, spinning on cores that other
+        # processes need, made eight readers at once search 10,000 vectors at 18 questions/s.
+        faiss.omp_set_num_threads(1)
+        try:
+            return self._search(query, k, among, vectors_of)
+        finally:
+            faiss.omp_set_num_threads(threads)
+
+    def _search(self, query: np.ndarray, k: int, among: np.ndarray | None, vectors_of) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+
         if among is None:
             scores, ids = self.index.search(query, k)
         elif layouts.is_approximate(self.index) and len(among) <= EXACT_AMONG and vectors_of is not None:
