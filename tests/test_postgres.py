@@ -168,3 +168,13 @@ def test_same_top10_and_answer_with_the_real_embedding(url, tmp_path):
         assert [node for node, _ in theirs] == [node for node, _ in ours] and len(ours) == 10, question
         assert all(abs(a - b) <= 1e-4 for (_, a), (_, b) in zip(theirs, ours)), question
     pg.assert_same_as_local(remote, local)
+
+
+def test_the_url_names_the_table_and_the_replicas_and_info_hides_the_password():
+    from assistant.store.postgres import parse_url, redact
+
+    primary, replicas, table = parse_url("postgresql://app:secret@db1:5432/news?sslmode=require&table=news&replicas=db2:5432,db3:6432")
+    assert primary == "postgresql://app:secret@db1:5432/news?sslmode=require" and table == "news"
+    assert replicas == ["postgresql://app:secret@db2:5432/news?sslmode=require", "postgresql://app:secret@db3:6432/news?sslmode=require"]
+    assert redact("postgresql://app:secret@db1:5432/news") == "postgresql://app:***@db1:5432/news"
+    assert parse_url("postgresql://db1/news")[1:] == ([], "assistant")
