@@ -8,7 +8,7 @@ from assistant.api import Assistant
 from assistant.config import Settings
 from assistant.errors import IndexStoreError
 from assistant.ingest.indexing import Indexer
-from assistant.store import FolderStore, folder, local
+from assistant.store import FolderStore, folder, live, local
 from assistant.types import Article, Chunk
 from tests.conftest import HashEmbedding, ScriptedGenerator
 
@@ -112,7 +112,7 @@ def test_an_interrupted_embedding_writes_nothing(make_assistant, tmp_path, monke
 
 
 def test_a_large_ingest_is_searchable_by_keywords_first_and_a_killed_one_resumes(tmp_path, monkeypatch):
-    monkeypatch.setattr(local, "SEGMENT_CHUNKS", 2)
+    monkeypatch.setattr(live, "SEGMENT_CHUNKS", 2)
     store = open_store(tmp_path)
     articles = [Article(id=f"a{i}", title=f"N° {i}", text=f"Le marché k{i} ouvre ses portes au quartier q{i}.") for i in range(5)]
     calls = []

@@ -25,12 +25,12 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from assistant.api import Assistant
     from assistant.config import Settings
-    from assistant.store import local
+    from assistant.store import live
     from assistant.types import Article
     from tests.conftest import HashEmbedding, ScriptedGenerator
 
     index, go, name, count, delay, repeat = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-    local.SEGMENT_CHUNKS = 40
+    live.SEGMENT_CHUNKS = 40
     calls = Path(index).parent / f"{name}.calls"
 
     class Slow(HashEmbedding):

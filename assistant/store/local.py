@@ -24,46 +24,14 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
 from . import folder, keywords
-from .folder import Catalog, Segment, article_record, chunk_node, content_hash
+from .folder import Catalog, Segment, article_record, content_hash
 from .keywords import TermCounts
+from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
 from .lock import writer_lock
 from .vectors import Vectors
 
-SEGMENT_CHUNKS = 4096  # a large ingest is cut into segments this size: the unit of background embedding
 MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
 TRAINED = "ivf.faiss"  # the inverted lists last trained for the index's size, without vectors
-
-
-class _Part:
-    """A live segment: which of its rows are still live, and whether its vectors are searched."""
-
-    def __init__(self, segment: Segment, first_id: int) -> None:
-        self.segment, self.first_id = segment, first_id
-        self.rows = segment.rows()
-        self.alive = np.ones(len(segment.chunks), dtype=bool)
-        self.removed: set[str] = set()
-        self.searched = False  # its vectors are in the FAISS index
-
-    @property
-    def name(self) -> str:
-        return self.segment.name
-
-    def remove(self, article_ids: Collection[str]) -> np.ndarray:
-        """Mark these articles' rows dead; the ids of the rows that were live until now."""
-        dead = [np.arange(self.rows[a].start, self.rows[a].stop) for a in set(article_ids) - self.removed if a in self.rows]
-        self.removed |= set(article_ids)
-        rows = np.concatenate(dead) if dead else np.empty(0, dtype=np.int64)
-        self.alive[rows] = False
-        return rows + self.first_id
-
-    def live_ids(self) -> np.ndarray:
-        return np.flatnonzero(self.alive) + self.first_id
-
-    def live_rows(self, article_ids: Collection[str] | None) -> np.ndarray:
-        if article_ids is None:
-            return np.flatnonzero(self.alive)
-        found = [np.arange(self.rows[a].start, self.rows[a].stop) for a in article_ids if a in self.rows and a not in self.removed]
-        return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
 class FolderStore:
@@ -78,9 +46,9 @@ class FolderStore:
             dimension = len(embed_model.get_query_embedding("dimension"))
             self._manifest = folder.new_manifest(identity, dimension, chunking)
         self._vectors = Vectors(self._manifest["dimension"])
-        self._parts: dict[str, _Part] = {}
+        self._parts: dict[str, Part] = {}
         self._records: dict[str, dict] = {}  # article id -> record
-        self._part_of: dict[str, _Part] = {}  # article id -> the segment that holds it
+        self._part_of: dict[str, Part] = {}  # article id -> the segment that holds it
         self._first_ids: list[int] = []
         self._catalog, self._signature = Catalog(), None
         self._refresh()
@@ -116,9 +84,9 @@ class FolderStore:
         self._refresh()
         with self._state:
             parts = list(self._parts.values())
-            searched = [(p.segment.counts, p.alive, None if among is None else _mask(p, among)) for p in parts]
+            searched = [(p.segment.counts, p.alive, None if among is None else mask_of(p, among)) for p in parts]
             hits = keywords.search(searched, question, k)
-            return [NodeWithScore(node=_chunk(parts[n], row), score=score) for n, row, score in hits]
+            return [NodeWithScore(node=chunk_of(parts[n], row), score=score) for n, row, score in hits]
 
     def waiting(self, limit: int = SEGMENT_CHUNKS) -> list[TextNode]:
         """Chunks written without vectors yet, what background embedding does next: those of
@@ -128,7 +96,7 @@ class FolderStore:
         with self._state:
             for part in self._parts.values():
                 if not self._catalog.entry(part.name)["embedded"] and part.alive.any():
-                    return [_chunk(part, row) for row in np.flatnonzero(part.alive)]
+                    return [chunk_of(part, row) for row in np.flatnonzero(part.alive)]
         return []
 
     @property
@@ -176,7 +144,7 @@ class FolderStore:
                 return
             segments = {}
             try:
-                for group in _groups(list(fresh.items())):
+                for group in groups_of(list(fresh.items())):
                     segment = self._write_segment(catalog, group)
                     segments[segment.name] = segment
                 self._commit(catalog, segments)
@@ -257,7 +225,7 @@ class FolderStore:
         for entry in catalog.segments:
             part = self._parts.get(entry["name"])
             if part is None:
-                part = self._parts[entry["name"]] = _Part(loaded[entry["name"]], entry["first_id"])
+                part = self._parts[entry["name"]] = Part(loaded[entry["name"]], entry["first_id"])
             dead = part.remove(entry["removed"])
             if part.searched:
                 self._vectors.remove(dead)
@@ -310,7 +278,7 @@ class FolderStore:
         for part in merged:
             for article_id, rows in part.rows.items():
                 if article_id not in part.removed:
-                    group.append((article_id, (part.segment.articles[article_id], [_chunk(part, row) for row in rows])))
+                    group.append((article_id, (part.segment.articles[article_id], [chunk_of(part, row) for row in rows])))
             kept.append((part, np.flatnonzero(part.alive)))
         catalog.segments = [s for s in catalog.segments if s["name"] not in {p.name for p in merged}]
         vectors = np.concatenate([np.asarray(part.segment.vectors)[rows] for part, rows in kept])
@@ -320,12 +288,12 @@ class FolderStore:
 
     # -- from ids to chunks -------------------------------------------------------------------
 
-    def _locate(self, vector_id: int) -> tuple[_Part, int]:
+    def _locate(self, vector_id: int) -> tuple[Part, int]:
         part = list(self._parts.values())[bisect.bisect_right(self._first_ids, vector_id) - 1]
         return part, vector_id - part.first_id
 
     def _node(self, vector_id: int) -> TextNode:
-        return _chunk(*self._locate(vector_id))
+        return chunk_of(*self._locate(vector_id))
 
     def _ids(self, among: Collection[str]) -> np.ndarray:
         found = [self._part_of[a].live_rows([a]) + self._part_of[a].first_id for a in among if a in self._part_of and self._part_of[a].searched]
@@ -333,32 +301,3 @@ class FolderStore:
 
     def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
         return np.stack([np.asarray(part.segment.vectors[row]) for part, row in map(self._locate, ids.tolist())])
-
-
-def _chunk(part: _Part, row: int) -> TextNode:
-    chunk = part.segment.chunks[row]
-    return chunk_node(chunk["id"], chunk["text"], chunk["metadata"])
-
-
-def _mask(part: _Part, among: Collection[str]) -> np.ndarray:
-    mask = np.zeros(len(part.alive), dtype=bool)
-    mask[part.live_rows(among)] = True
-    return mask
-
-
-def _groups(fresh: list[tuple[str, tuple[dict, list[TextNode]]]]) -> list[list]:
-    """The segments a write makes: one for the articles that come with vectors; those without
-    cut into segments of about SEGMENT_CHUNKS chunks, the units their vectors are written in."""
-    embedded = [item for item in fresh if item[1][1] and all(n.embedding is not None for n in item[1][1])]
-    groups: list[list] = [embedded] if embedded else []
-    with_vectors = {article_id for article_id, _ in embedded}
-    size = SEGMENT_CHUNKS
-    for item in fresh:
-        if item[0] in with_vectors:
-            continue
-        if size and size + len(item[1][1]) > SEGMENT_CHUNKS:
-            groups.append([])
-            size = 0
-        groups[-1].append(item)
-        size += len(item[1][1])
-    return groups
