@@ -171,7 +171,7 @@ def test_same_top10_and_answer_with_the_real_embedding(url, tmp_path):
 
 
 def test_the_url_names_the_table_and_the_replicas_and_info_hides_the_password():
-    from assistant.store.postgres import parse_url, redact
+    from assistant.store.pgconnect import parse_url, redact
 
     primary, replicas, table = parse_url("postgresql://app:secret@db1:5432/news?sslmode=require&table=news&replicas=db2:5432,db3:6432")
     assert primary == "postgresql://app:secret@db1:5432/news?sslmode=require" and table == "news"

@@ -19,26 +19,23 @@ so that it can read what this writes.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import threading
 from collections.abc import Collection
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from ..errors import IndexStoreError, InputError, MissingDependencyError
 from ..types import Article
 from .folder import article_record, check_compatible, chunk_node, content_hash, new_manifest
 from .layouts import APPROXIMATE_FROM
 from .pgcluster import TEXT_CONFIG
+from .pgconnect import Connections, parse_url, redact
 
 HNSW = {"m": 16, "ef_construction": 64}
 EF_SEARCH = 100  # candidates an HNSW search keeps: recall@10 >= 0.95 measured at 100k and 1M (docs/store.md)
 REPLAY_WAIT_S = 10.0
-NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 
 
 class PostgresStore:
@@ -47,8 +44,7 @@ class PostgresStore:
     def __init__(self, url: str, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> None:
         self.url, self._embed, self._identity = url, embed_model, identity
         self._primary_url, self._replica_urls, self.table = parse_url(url)
-        self._pools = {}
-        self._next_replica = itertools.cycle(self._replica_urls or [self._primary_url])
+        self._connections = Connections(self._primary_url, self._replica_urls)
         self._cache_lock = threading.Lock()
         self._articles: tuple[int, dict] | None = None  # (version, records)
         self._ready = False
@@ -239,89 +235,13 @@ class PostgresStore:
             return rows
 
     def _transaction(self):
-        return _Transaction(self)
+        return self._connections.transaction()
 
     def _connection(self, primary: bool):
-        url = self._primary_url if primary else next(self._next_replica)
-        return _Borrowed(self._pool(url))
-
-    def _pool(self, url: str):
-        try:
-            from psycopg2.pool import ThreadedConnectionPool
-        except ImportError:
-            raise MissingDependencyError("psycopg2", "pip install psycopg2-binary") from None
-        if url not in self._pools:
-            import psycopg2
-
-            try:
-                self._pools[url] = ThreadedConnectionPool(1, 16, url)
-            except psycopg2.OperationalError as error:
-                raise IndexStoreError(f"cannot connect to {redact(url)}: {str(error).strip()}") from None
-        return self._pools[url]
+        return self._connections.borrow(primary)
 
     def close(self) -> None:
-        for pool in self._pools.values():
-            pool.closeall()
-        self._pools.clear()
-
-
-class _Borrowed:
-    """A pooled connection for the length of a `with` block."""
-
-    def __init__(self, pool) -> None:
-        self._pool = pool
-
-    def __enter__(self):
-        self.connection = self._pool.getconn()
-        return self.connection
-
-    def __exit__(self, kind, error, trace) -> None:
-        if kind is not None:
-            self.connection.rollback()
-        self._pool.putconn(self.connection)
-
-
-class _Transaction:
-    """A cursor on the primary whose work commits at the end of the block, or not at all."""
-
-    def __init__(self, store: PostgresStore) -> None:
-        self._borrowed = store._connection(primary=True)
-
-    def __enter__(self):
-        self._connection = self._borrowed.__enter__()
-        self._cursor = self._connection.cursor()
-        # A write returns once it is durable, whatever the server's default (and standbys are
-        # then waited for up to the flushed position, see `pgcluster.wait_for_replay`).
-        self._cursor.execute("SET LOCAL synchronous_commit = on")
-        return self._cursor
-
-    def __exit__(self, kind, error, trace) -> None:
-        try:
-            if kind is None:
-                self._connection.commit()
-        finally:
-            self._cursor.close()
-            self._borrowed.__exit__(kind, error, trace)
-
-
-def parse_url(url: str) -> tuple[str, list[str], str]:
-    """The primary's URL for libpq, the standbys' URLs, and the table name, from
-    `postgresql://user@host:port/db?table=NAME&replicas=host:port,host:port`."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    table = query.pop("table", "assistant").lower()
-    if not NAME.match(table):
-        raise InputError(f"table={table!r} in the store URL: use lower-case letters, digits and _ (at most 41)")
-    hosts = [h for h in query.pop("replicas", "").split(",") if h]
-    primary = urlunsplit(parts._replace(query=urlencode(query)))
-    credentials = parts.netloc.rpartition("@")[0]
-    replicas = [urlunsplit(parts._replace(netloc=f"{credentials}@{host}" if credentials else host, query=urlencode(query))) for host in hosts]
-    return primary, replicas, table
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and `info`."""
-    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+        self._connections.close()
 
 
 def _among(among: Collection[str] | None) -> tuple[str, tuple]:
