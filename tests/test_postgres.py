@@ -173,8 +173,9 @@ def test_same_top10_and_answer_with_the_real_embedding(url, tmp_path):
 def test_the_url_names_the_table_and_the_replicas_and_info_hides_the_password():
     from assistant.store.pgconnect import parse_url, redact
 
-    primary, replicas, table = parse_url("postgresql://app:secret@db1:5432/news?sslmode=require&table=news&replicas=db2:5432,db3:6432")
-    assert primary == "postgresql://app:secret@db1:5432/news?sslmode=require" and table == "news"
-    assert replicas == ["postgresql://app:secret@db2:5432/news?sslmode=require", "postgresql://app:secret@db3:6432/news?sslmode=require"]
+    where = parse_url("postgresql://app:secret@db1:5432/news?sslmode=require&table=news&replicas=db2:5432,db3:6432&ef_search=300")
+    assert where.primary == "postgresql://app:secret@db1:5432/news?sslmode=require" and where.table == "news" and where.ef_search == 300
+    assert where.replicas == ["postgresql://app:secret@db2:5432/news?sslmode=require", "postgresql://app:secret@db3:6432/news?sslmode=require"]
     assert redact("postgresql://app:secret@db1:5432/news") == "postgresql://app:***@db1:5432/news"
-    assert parse_url("postgresql://db1/news")[1:] == ([], "assistant")
+    plain = parse_url("postgresql://db1/news")
+    assert (plain.replicas, plain.table, plain.ef_search) == ([], "assistant", 100)

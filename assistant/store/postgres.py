@@ -34,7 +34,6 @@ from .pgcluster import TEXT_CONFIG
 from .pgconnect import Connections, parse_url, redact
 
 HNSW = {"m": 16, "ef_construction": 64}
-EF_SEARCH = 100  # candidates an HNSW search keeps: recall@10 >= 0.95 measured at 100k and 1M (docs/store.md)
 REPLAY_WAIT_S = 10.0
 
 
@@ -43,7 +42,8 @@ class PostgresStore:
 
     def __init__(self, url: str, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> None:
         self.url, self._embed, self._identity = url, embed_model, identity
-        self._primary_url, self._replica_urls, self.table = parse_url(url)
+        where = parse_url(url)
+        self._primary_url, self._replica_urls, self.table, self._ef_search = where.primary, where.replicas, where.table, where.ef_search
         self._connections = Connections(self._primary_url, self._replica_urls)
         self._cache_lock = threading.Lock()
         self._articles: tuple[int, dict] | None = None  # (version, records)
@@ -80,7 +80,7 @@ class PostgresStore:
             f"SELECT node_id, text, metadata_, 1 - (embedding <=> %s::vector) AS score FROM data_{self.table} "
             f"WHERE embedding IS NOT NULL {where} ORDER BY embedding <=> %s::vector LIMIT %s"
         )
-        settings = [f"SET LOCAL hnsw.ef_search = {EF_SEARCH}", "SET LOCAL hnsw.iterative_scan = relaxed_order"]
+        settings = [f"SET LOCAL hnsw.ef_search = {self._ef_search}", "SET LOCAL hnsw.iterative_scan = relaxed_order"]
         rows = self._query(sql, (vector, *params, vector, k), settings=settings)
         return sorted(_hits(rows), key=lambda hit: -hit.score)  # relaxed order: sorted here
 
@@ -119,7 +119,7 @@ class PostgresStore:
             "articles": len(self.articles()),
             "chunks": counts[0],
             "waiting_for_vectors": counts[1],
-            "vector_search": f"HNSW (pgvector, ef_search {EF_SEARCH})" if index else "exact (pgvector, every vector)",
+            "vector_search": f"HNSW (pgvector, ef_search {self._ef_search})" if index else "exact (pgvector, every vector)",
             "replicas": len(self._replica_urls),
             "bytes_on_disk": int(size),
         }
