@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: the index holds what was committed before; ingest again to finish (it resumes the embedding)", file=sys.stderr)
+        print("interrupted: the index keeps what was committed; an interrupted ingest resumes its embedding when run again", file=sys.stderr)
         return 130
 
 
