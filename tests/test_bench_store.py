@@ -1,0 +1,29 @@
+"""The store benchmark, on tiny sizes: every figure is there and the tables are whole."""
+
+import shutil
+
+import pytest
+
+from assistant.lab import bench_store
+from tests import pg
+
+
+@pytest.mark.slow  # 40 s: reader processes each load llama-index
+def test_the_store_benchmark_measures_both_stores(monkeypatch):
+    shutil.rmtree(pg.workspace())  # skips where no PostgreSQL server can start
+    monkeypatch.setattr(bench_store, "READERS", 2)
+    monkeypatch.setattr(bench_store, "READ_S", 0.5)
+    monkeypatch.setattr(bench_store, "QUERIES", 5)
+    import io
+
+    out = io.StringIO()
+    results = bench_store.run_store_bench(sizes=(600,), bulk=60, out=out)
+    bulk = {row["store"]: row for row in results["bulk"]}
+    assert bulk["folder"]["chunks"] == bulk["postgresql"]["chunks"] > 256
+    assert bulk["folder"]["keywords_after_s"] < bulk["folder"]["ingest_s"], "found by keywords before it is all embedded"
+    rows = {row["store"]: row for row in results["sizes"]}
+    assert rows["folder"]["exact"]["recall"] == 1.0, "exact search finds the exact top 10"
+    assert rows["postgresql"]["exact"]["recall"] == 1.0 and rows["postgresql"]["approximate"]["recall"] >= 0.9
+    assert all(row["add_s"] > 0 and row["remove_s"] > 0 and row["readers_qps"] > 0 for row in rows.values())
+    table = out.getvalue()
+    assert table.count("| folder |") == 2 and table.count("| postgresql |") == 2
