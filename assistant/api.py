@@ -84,7 +84,7 @@ class Assistant:
     def articles(self) -> list[dict]:
         """One dict per indexed article: id, title, source, date, url, chunks."""
         return [
-            {"id": article_id, **{k: v for k, v in record.items() if k not in ("node_ids", "hash")}, "chunks": len(record["node_ids"])}
+            {"id": article_id, **{k: v for k, v in record.items() if k not in ("node_ids", "hash", "minhash")}, "chunks": len(record["node_ids"])}
             for article_id, record in self.store.articles().items()
         ]
 

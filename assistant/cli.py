@@ -138,7 +138,7 @@ def _ask(args) -> int:
     print(answer.text)
     for c in answer.citations:
         meta = source_line(c.source, c.passage.date, answer.language)
-        print(f"\n[{c.n}] {c.title}" + (f" — {meta}" if meta else ""))
+        print(f"\n[{c.n}] {c.title}" + (f" — {meta}" if meta else "") + (f" (also published by {', '.join(c.copies)})" if c.copies else ""))
         print(f"    « {c.quote} »")
     if answer.refused and answer.refusal_reason:
         print(f"(why: {Refusal(answer.refusal_reason).why(answer.language)})")

@@ -22,6 +22,14 @@ class Article:
     # The title is the text's own first sentence, cut (the article has no headline): worth
     # showing, not worth embedding with every passage (it would add the lede to each).
     title_from_text: bool = False
+    # Set at ingest (`ingest.duplicates`), not by loaders: the id of the first copy indexed of
+    # the same story (a wire copy on several sites), None when it is the first or the only one;
+    # and its MinHash signature, which later copies are compared with.
+    story: str | None = None
+    minhash: tuple[int, ...] = ()
+
+
+DERIVED = ("story", "minhash")  # Article fields the ingest computes: not part of its content
 
 
 @dataclass(frozen=True)

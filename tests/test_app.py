@@ -161,6 +161,12 @@ def test_sources_highlight_the_exact_quote():
     assert "washington-post.txt · 17 janvier 2023" in html and "/tmp/gradio" not in html
 
 
+def test_the_other_outlets_of_a_wire_story_are_named():
+    p = passage("La loi a été adoptée.", source="L'Express")
+    c = Citation(1, p, p.text, p.start, p.end, copies=("Ouest-France", "Le Parisien"))
+    assert "(aussi publié par Ouest-France, Le Parisien)" in render.render_sources([c], turn=1)
+
+
 def test_quote_found_by_text_when_offsets_disagree():
     p = passage("Un. Deux trois quatre.")
     assert render.quote_span(Citation(1, p, "Deux trois", 0, 10)) == (4, 14)

@@ -37,3 +37,26 @@ def test_one_outlet_alone_changes_nothing(make_assistant):
     assistant.ingest_articles(QUAKE[:1])
     answer = assistant.ask("Combien de morts a fait le séisme en Turquie ?")
     assert answer.text == "12 morts [1]." and [c.passage.source for c in answer.citations] == ["Le Monde"]
+
+
+WIRE = (
+    "Le Parlement a adopté mardi soir la loi sur la transition énergétique, après deux ans de débats. "
+    "Le texte prévoit de réduire de moitié la consommation d'énergie d'ici 2050 et de porter à 32 % la part des renouvelables."
+)
+
+
+def test_a_wire_story_on_several_sites_is_one_source_with_its_copies_listed(make_assistant):
+    copies = [
+        Article(id="afp-lexpress", title="Transition énergétique : la loi adoptée", source="L'Express", date="2024-05-14", text=WIRE),
+        Article(id="afp-ouest", title="La loi sur la transition énergétique adoptée", source="Ouest-France", date="2024-05-14", text=WIRE + " (AFP)"),
+    ]
+    assistant = make_assistant({"renouvelables": "32 % [1]."}, top_k=3)
+    assistant.ingest_articles(copies)
+    stories = {a["id"]: a.get("story") for a in assistant.articles()}
+    assert stories == {"afp-lexpress": None, "afp-ouest": "afp-lexpress"}, "the second copy joins the first one's story"
+    answer = assistant.ask("Quelle part des renouvelables la loi prévoit-elle ?")
+    [citation] = answer.citations  # the two copies say the same: one source, not two
+    others = {"afp-lexpress": ("Ouest-France",), "afp-ouest": ("L'Express",)}
+    assert citation.copies == others[citation.passage.article_id] and citation.to_dict()["copies"] == list(citation.copies)
+    again = assistant.ingest_articles(copies)
+    assert again.unchanged == ["afp-lexpress", "afp-ouest"], "the story found at ingest is not part of the content"

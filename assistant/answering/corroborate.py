@@ -24,7 +24,7 @@ OTHER_FIGURE = {"fr": "{outlet} donne un autre chiffre : {figure} [{n}].", "en":
 
 def group_of(records: dict[str, dict], article_id: str) -> str:
     """The story an article belongs to: the first copy ingested of it, or itself."""
-    return (records.get(article_id) or {}).get("group") or article_id
+    return (records.get(article_id) or {}).get("story") or article_id
 
 
 def figures(text: str) -> dict[str, str]:

@@ -81,11 +81,18 @@ def render_sources(citations: list[Citation], turn: int, lang: str = DEFAULT) ->
     if not citations:
         return ""
     items = "".join(
-        f'<div class="qa-source" id="{_anchor(turn, "s", c.n)}"><span class="qa-n">[{c.n}]</span> {_heading(c.passage, lang)}'
+        f'<div class="qa-source" id="{_anchor(turn, "s", c.n)}"><span class="qa-n">[{c.n}]</span> {_heading(c.passage, lang)}{_copies(c, lang)}'
         f"{render_passage(c.passage.text, quote_span(c))}</div>"
         for c in citations
     )
     return f'<div class="qa-sources"><div class="qa-sources-head">{t(lang, "sources")}</div>{items}</div>'
+
+
+def _copies(citation: Citation, lang: str) -> str:
+    """The other outlets that published the cited wire story."""
+    if not citation.copies:
+        return ""
+    return f' <span class="qa-meta">({html.escape(t(lang, "copies", outlets=", ".join(citation.copies)))})</span>'
 
 
 def render_closest(passages: list[Passage], turn: int, lang: str = DEFAULT) -> str:

@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..store import make_nodes
 from ..types import Article, IngestReport
 from .chunking import chunk_text
+from .duplicates import DuplicateIndex
 from .loaders import find_files, load_file
 
 
@@ -72,6 +73,7 @@ class Indexer:
             chunks = chunk_text(article.text, self._chunk_chars, self._overlap_chars)
             pending.append((article, make_nodes(article, chunks)))
             (report.added if status == "added" else report.replaced).append(article.id)
+        pending = self._grouped(pending)
         chunks = sum(len(nodes) for _, nodes in pending)
         if pending and chunks < self._keywords_first_from:
             self._embed_nodes([node for _, nodes in pending for node in nodes], progress)
@@ -103,6 +105,20 @@ class Indexer:
                     bar.update(len(batch))
                 done += self.store.set_vectors(vectors)
         return done
+
+    def _grouped(self, pending: list[tuple[Article, list[TextNode]]]) -> list[tuple[Article, list[TextNode]]]:
+        """Each article with its story (the first copy indexed of the same wire story, if any)
+        and its signature, compared with those stored and with each other (`duplicates`)."""
+        if not pending:
+            return pending
+        records = self.store.articles()
+        index = DuplicateIndex.from_records({i: (list(r["minhash"]), r.get("story")) for i, r in records.items() if r.get("minhash")})
+        grouped = []
+        for article, nodes in pending:
+            found = index.assign(article.id, article.text)
+            story = found.group if found.group != article.id else None
+            grouped.append((replace(article, story=story, minhash=tuple(found.signature)), nodes))
+        return grouped
 
     def remove(self, article_id: str) -> None:
         if article_id not in self.store.articles():

@@ -29,7 +29,7 @@ import numpy as np
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from ..errors import IndexStoreError
-from ..types import Article, Chunk
+from ..types import DERIVED, Article, Chunk
 from .keywords import TermCounts
 
 FORMAT_VERSION = 2
@@ -234,7 +234,8 @@ def content_hash(article: Article | Recorded, chunking: dict) -> str:
     """Changes when the article or the way it is chunked changes."""
     if isinstance(article, Recorded):
         return article.record["hash"]
-    payload = json.dumps([asdict(article), chunking], sort_keys=True, ensure_ascii=False)
+    content = {k: v for k, v in asdict(article).items() if k not in DERIVED}
+    payload = json.dumps([content, chunking], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
