@@ -200,17 +200,17 @@ def _assistant_for_chat(args):
 def _eval(args) -> int:
     """With --index the evaluation index is kept there (and reused); the product index is never touched."""
     from .config import Settings
-    from .lab import evaluation, tables
+    from .lab import data, evaluation, tables
 
     if args.limit is not None and args.limit < 1:
         print("error: --limit must be at least 1", file=sys.stderr)
         return 2
-    questions = evaluation.load_questions(args.questions)
+    questions = data.load_questions(args.questions)
     probes = [q for q in questions if not q.answerable]
     if args.unanswerable:
-        probes += evaluation.load_questions(args.unanswerable, answerable=False)
-    selected = evaluation.select([q for q in questions if q.answerable], probes, args.limit)
-    corpus = evaluation.load_corpus(args.corpus)
+        probes += data.load_questions(args.unanswerable, answerable=False)
+    selected = data.select([q for q in questions if q.answerable], probes, args.limit)
+    corpus = data.load_corpus(args.corpus)
     details = args.details.open("w", encoding="utf-8") if args.details else None
 
     def write_details(outcome) -> None:  # as they come, so a long run can be read while it goes

@@ -8,7 +8,7 @@ import pytest
 from assistant.answering.confidence import ConfidenceModel, Logistic, signals
 from assistant.errors import ModelError
 from assistant.lab import selective
-from assistant.lab.evaluation import Outcome, Question
+from assistant.lab.data import Outcome, Question
 from assistant.lab.train_confidence import collect, fit_logistic, row
 from assistant.types import Article
 

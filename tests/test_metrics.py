@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from assistant.lab.evaluation import Outcome, Question, load_questions, select, summarize
+from assistant.lab.data import Outcome, Question, load_questions, select
+from assistant.lab.evaluation import summarize
 from assistant.lab.metrics import (
     answer_rank,
     contains_answer,

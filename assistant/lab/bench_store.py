@@ -11,7 +11,6 @@ exact) and by keywords, and 8 reader processes search at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import random
@@ -22,54 +21,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from ..config import SAMPLE_ARTICLE
 from ..types import Article, Chunk
 from .bench_search import synthetic_vectors
+from .bench_store_tables import bulk_table, sizes_table
+from .free_embedding import DIMENSION, IDENTITY, FreeEmbedding
 from .metrics import percentile
 
-DIMENSION = 384
-IDENTITY = {"embed_model": "bench/free-hashing", "query_prefix": "", "passage_prefix": ""}
 CHUNKING = {"max_chars": 700, "overlap_chars": 200, "splitter": "assistant.sentences/1"}
 CHUNKS_PER_ARTICLE = 6
 QUERIES = 40
 READERS, READ_S = 8, 8.0
 EXACT_QUERIES_PAST = 10  # PostgreSQL's exact search reads every vector: 10 questions past 500,000
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
-
-
-class FreeEmbedding(BaseEmbedding):
-    """A text's vector is a hash of it (no model); questions registered with `ask` get the vector
-    given, so that a benchmark can search near its stored vectors."""
-
-    _asked: dict = PrivateAttr(default_factory=dict)
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(model_name=IDENTITY["embed_model"], **kwargs)
-
-    def ask(self, questions: dict[str, np.ndarray]) -> None:
-        self._asked.update(questions)
-
-    def _vector(self, text: str) -> list[float]:
-        if text in self._asked:
-            return self._asked[text].tolist()
-        seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-        vector = np.random.default_rng(seed).standard_normal(DIMENSION).astype(np.float32)
-        return (vector / np.linalg.norm(vector)).tolist()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._vector(text)
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return [self._vector(text) for text in texts]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._vector(query)
 
 
 def open_store(where: str):
@@ -337,39 +302,3 @@ def _searches(kind: str, store, asked: dict, truth: dict) -> dict:
 
 def _brief(measured: dict | None) -> dict | None:
     return None if measured is None else {k: v for k, v in measured.items() if k != "found"}
-
-
-def bulk_table(rows: list[dict]) -> str:
-    lines = ["| store | articles | chunks | ingest s | chunks/s | found by keywords after s |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
-    for r in rows:
-        after = f"{r['keywords_after_s']:.1f}" if r["keywords_after_s"] is not None else "-"
-        lines.append(f"| {r['store']} | {r['articles']:,} | {r['chunks']:,} | {r['ingest_s']:.1f} | {r['chunks'] / r['ingest_s']:,.0f} | {after} |")
-    return "\n".join(lines)
-
-
-def sizes_table(rows: list[dict], header: bool = True) -> str:
-    lines = (
-        [
-            "| store | chunks | add one s | remove one s | exact p50 / p95 ms | approximate p50 / p95 ms | recall@10 "
-            "| keywords p50 / p95 ms | 8 readers q/s | layout |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-        ]
-        if header
-        else []
-    )
-    for r in rows:
-        exact, approx = r["exact"], r["approximate"]
-        cells = [
-            r["store"],
-            f"{r['chunks']:,}",
-            f"{r['add_s']:.3f}",
-            f"{r['remove_s']:.3f}",
-            f"{exact['dense_ms'][0]:.1f} / {exact['dense_ms'][1]:.1f}" if exact else "-",
-            f"{approx['dense_ms'][0]:.1f} / {approx['dense_ms'][1]:.1f}" if approx else "-",
-            f"{approx['recall']:.3f}" if approx else "1 (exact)",
-            "{:.1f} / {:.1f}".format(*(approx or exact)["keywords_ms"]),
-            f"{r['readers_qps']:.0f}" if r.get("readers_qps") else "-",
-            r["layout"],
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -7,7 +7,7 @@ to weigh, its probability and whether it held a gold answer, given or not."""
 from __future__ import annotations
 
 from ..answering.citations import strip_markers
-from .evaluation import Outcome
+from .data import Outcome
 from .metrics import contains_answer
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(20))
@@ -140,6 +140,6 @@ def grid_table(outcomes: list[Outcome], grid=GRID) -> str:
 if __name__ == "__main__":  # python -m assistant.lab.selective DETAILS.jsonl (a run at thresholds 0)
     import sys
 
-    from .evaluation import read_jsonl
+    from .data import read_jsonl
 
     print(grid_table([Outcome.from_dict(record) for record in read_jsonl(sys.argv[1])]))

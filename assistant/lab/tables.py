@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from ..answering.citations import strip_markers
 from ..answering.policy import Refusal
-from .evaluation import Outcome, summarize
+from .data import Outcome
+from .evaluation import summarize
 from .metrics import contains_answer, share
 
 REFUSAL_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.0)

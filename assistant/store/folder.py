@@ -244,7 +244,8 @@ def article_record(article: Article | Recorded, nodes: list[TextNode], chunking:
     come along), its content hash, its length and its chunks' ids."""
     if isinstance(article, Recorded):
         return {**article.record, "node_ids": [node.id_ for node in nodes]}
-    record = {k: v for k, v in asdict(article).items() if k not in ("id", "text")}
+    # as JSON keeps them: a tuple (the MinHash signature) is a list once read back
+    record = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(article).items() if k not in ("id", "text")}
     return {**record, "hash": content_hash(article, chunking), "chars": len(article.text), "node_ids": [node.id_ for node in nodes]}
 
 

@@ -1,0 +1,39 @@
+"""The store benchmark's tables (`assistant bench --stores`), markdown."""
+
+from __future__ import annotations
+
+
+def bulk_table(rows: list[dict]) -> str:
+    lines = ["| store | articles | chunks | ingest s | chunks/s | found by keywords after s |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        after = f"{r['keywords_after_s']:.1f}" if r["keywords_after_s"] is not None else "-"
+        lines.append(f"| {r['store']} | {r['articles']:,} | {r['chunks']:,} | {r['ingest_s']:.1f} | {r['chunks'] / r['ingest_s']:,.0f} | {after} |")
+    return "\n".join(lines)
+
+
+def sizes_table(rows: list[dict], header: bool = True) -> str:
+    lines = (
+        [
+            "| store | chunks | add one s | remove one s | exact p50 / p95 ms | approximate p50 / p95 ms | recall@10 "
+            "| keywords p50 / p95 ms | 8 readers q/s | layout |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        if header
+        else []
+    )
+    for r in rows:
+        exact, approx = r["exact"], r["approximate"]
+        cells = [
+            r["store"],
+            f"{r['chunks']:,}",
+            f"{r['add_s']:.3f}",
+            f"{r['remove_s']:.3f}",
+            f"{exact['dense_ms'][0]:.1f} / {exact['dense_ms'][1]:.1f}" if exact else "-",
+            f"{approx['dense_ms'][0]:.1f} / {approx['dense_ms'][1]:.1f}" if approx else "-",
+            f"{approx['recall']:.3f}" if approx else "1 (exact)",
+            "{:.1f} / {:.1f}".format(*(approx or exact)["keywords_ms"]),
+            f"{r['readers_qps']:.0f}" if r.get("readers_qps") else "-",
+            r["layout"],
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
