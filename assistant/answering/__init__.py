@@ -9,6 +9,7 @@ from ..config import Settings
 from ..embeddings.sentences import Cosines
 from .draft import Draft
 from .evidence import SelectEvidence
+from .evidence_model import for_setting
 from .gates import PassageGate, SentenceGate
 from .pipeline import Pipeline, Query, last
 from .policy import Refusal, refusal_text
@@ -34,7 +35,7 @@ def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipelin
             Understand(llm),
             Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
             PassageGate(settings.min_relevance),
-            SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank),
+            SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank, for_setting(settings.evidence_model), settings.evidence_pool),
             SentenceGate(settings.min_sentence_relevance),
             Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
             Verify(Rules.from_settings(settings), cosines.similarity),
