@@ -88,7 +88,9 @@ class VectorCache:
         self._added = 0
 
 
-def retrieve_examples(questions: list[Question], corpus: list[Article], index_dir: Path | None = None, progress: bool = True, **settings) -> list[Example]:
+def retrieve_examples(
+    questions: list[Question], corpus: list[Article], index_dir: Path | None = None, progress: bool = True, embedding=None, **settings
+) -> list[Example]:
     """The answerable `questions`, each with the passages retrieval gives the evidence stage.
 
     Args:
@@ -96,16 +98,19 @@ def retrieve_examples(questions: list[Question], corpus: list[Article], index_di
         corpus: the split's paragraphs, indexed by the product's ingestion.
         index_dir: keep the index there (reused when unchanged); temporary when None.
         progress: show progress bars.
+        embedding: the embedding model (the one the settings name when None).
         **settings: `Settings` fields (top_k, embed_model, ...).
     """
     from tqdm import tqdm
 
     from ..api import Assistant
+    from ..config import Settings
 
     folder = Path(tempfile.mkdtemp(prefix="assistant-evidence-")) if index_dir is None else Path(index_dir)
     try:
         # Stopped before the evidence stage: the model being trained need not exist yet.
-        assistant = Assistant.open(folder, **{"evidence_model": "cosine", **settings})
+        config = Settings.from_env(index_dir=folder, **{"evidence_model": "cosine", **settings})
+        assistant = Assistant(config, embed_model=embedding)
         assistant.ingest_articles(corpus, progress=progress)
         examples = []
         for q in tqdm([q for q in questions if q.answerable], desc="Retrieving", unit="q", disable=not progress):

@@ -143,8 +143,11 @@ def cross_validate(items: list[Labelled], titles: dict[str, str], relevance: Rel
 # -- the command -------------------------------------------------------------------------------
 
 
-def prepare(questions_path: Path, corpus_path: Path, cache: Path | None, pool: int, limit: int | None = None, progress: bool = True, **settings):
-    """The labelled examples of a split, the titles of its questions (id -> title) and the relevance."""
+def prepare(
+    questions_path: Path, corpus_path: Path, cache: Path | None, pool: int, limit: int | None = None, progress: bool = True, embedding=None, **settings
+):
+    """The labelled examples of a split, the titles of its questions (id -> title) and the
+    relevance, with `embedding` (the one the settings name when None)."""
     from ..config import Settings
     from ..embeddings import load_embedding
 
@@ -155,14 +158,46 @@ def prepare(questions_path: Path, corpus_path: Path, cache: Path | None, pool: i
         kept = list(dict.fromkeys(titles[q.id] for q in questions))[:limit]
         questions = [q for q in questions if titles[q.id] in kept]
         corpus = [a for a in corpus if a.title in kept]
-    name = hashlib.sha1(f"{questions_path.resolve()}|{corpus_path.resolve()}|{limit}|{sorted(settings.items())}".encode()).hexdigest()[:12]
+    model = embedding or load_embedding(Settings.from_env(**settings))
+    name = hashlib.sha1(f"{questions_path.resolve()}|{corpus_path.resolve()}|{limit}|{model.model_name}".encode()).hexdigest()[:12]
     index_dir = cache / f"index-{name}" if cache else None
-    examples = retrieve_examples(questions, corpus, index_dir, progress, top_k=10, **settings)
-    model = load_embedding(Settings.from_env(**settings))
-    kept = cache / f"vectors-{hashlib.sha1(model.model_name.encode()).hexdigest()[:8]}.npz" if cache else None
-    vectors = VectorCache(model, kept)
+    examples = retrieve_examples(questions, corpus, index_dir, progress, model, top_k=10, **settings)
+    vectors_file = cache / f"vectors-{hashlib.sha1(model.model_name.encode()).hexdigest()[:8]}.npz" if cache else None
+    vectors = VectorCache(model, vectors_file)
     embed_sentences(examples, vectors, progress, pool)
     return [Labelled(e, vectors.relevance, pool) for e in examples], titles, vectors.relevance
+
+
+def train(
+    questions: Path,
+    corpus: Path,
+    dev: Path | None = None,
+    dev_corpus: Path | None = None,
+    seed: int = SEED,
+    folds: int = FOLDS,
+    l2: float = L2,
+    pool: int = POOL,
+    limit: int | None = None,
+    cache: Path | None = None,
+    embedding=None,
+    progress: bool = True,
+    **settings,
+) -> EvidenceModel:
+    """The model fitted on every training question, carrying (in `about`) what it was trained
+    on, its cross-validated figures and the cosine selector's on the same questions, and on
+    `dev` when given. Arguments as the command's options; `embedding` an embedding model to use
+    instead of the one the settings name."""
+    items, titles, relevance = prepare(questions, corpus, cache, pool, limit, progress, embedding, **settings)
+    learned = cross_validate(items, titles, relevance, folds, seed, l2)
+    report: dict = {"cross_validation": {"folds": folds, "seed": seed, "grouped_by": "title", "learned": learned, "cosine": measure(items, relevance, None)}}
+    model = fit(items, l2)
+    if dev:
+        dev_items, _, dev_relevance = prepare(dev, dev_corpus or corpus, cache, pool, None, progress, embedding, **settings)
+        report["dev"] = {"questions": len(dev_items), "learned": measure(dev_items, dev_relevance, model), "cosine": measure(dev_items, dev_relevance, None)}
+    articles = len({titles[item.example.id] for item in items})
+    trained_on = {"questions": len(items), "articles": articles, "files": [_fingerprint(questions), _fingerprint(corpus)]}
+    model.about = {"trained_on": trained_on, "pool": pool, "l2": l2, "seed": seed, **report}
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,20 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embed-model", help="the embedding (default: the product's)")
     args = parser.parse_args(argv)
     settings = {"embed_model": args.embed_model} if args.embed_model else {}
+    options = {"seed": args.seed, "folds": args.folds, "l2": args.l2, "pool": args.pool, "limit": args.limit}
     cache = args.cache if str(args.cache) else None
-    items, titles, relevance = prepare(args.train, args.corpus, cache, args.pool, args.limit, **settings)
-    learned = cross_validate(items, titles, relevance, args.folds, args.seed, args.l2)
-    validation = {"folds": args.folds, "seed": args.seed, "grouped_by": "title", "learned": learned, "cosine": measure(items, relevance, None)}
-    report = {"cross_validation": validation}
-    model = fit(items, args.l2)
-    if args.dev:
-        dev, _, dev_relevance = prepare(args.dev, args.dev_corpus or args.corpus, cache, args.pool, **settings)
-        report["dev"] = {"questions": len(dev), "learned": measure(dev, dev_relevance, model), "cosine": measure(dev, dev_relevance, None)}
-    articles = len({titles[item.example.id] for item in items})
-    trained_on = {"questions": len(items), "articles": articles, "files": [_fingerprint(args.train), _fingerprint(args.corpus)]}
-    model.about = {"trained_on": trained_on, "pool": args.pool, "l2": args.l2, "command": _command(args), **report}
+    model = train(args.train, args.corpus, args.dev, args.dev_corpus, cache=cache, **options, **settings)
+    model.about["command"] = _command(args)
     model.save(args.out)
-    json.dump(report, sys.stdout, indent=1)
+    json.dump({k: v for k, v in model.about.items() if k in ("cross_validation", "dev")}, sys.stdout, indent=1)
     print(f"\nwritten: {args.out}")
     return 0
 
