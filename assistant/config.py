@@ -43,18 +43,18 @@ class Settings:
     overlap_chars: int = 200
     top_k: int = 3  # passages shown to the model
     # The model reads only the passages' best sentences, about this many characters: reading is
-    # most of an answer's time. 450: the smallest budget at which the learned selector holds a
-    # gold answer as often as the cosine selector did at 600, its default until issue 16 (0.797
-    # against 0.800 by article cross-validation on the training split; dev 0.818 against 0.824:
-    # docs/evidence.md). 0: the whole passages.
+    # most of an answer's time. 450: the budget at which the learned selector holds a gold answer
+    # as often as the cosine selector did at 600, its default until issue 16 (0.799 against 0.800
+    # by article cross-validation on the training split; dev 0.816 against 0.824, 420 characters
+    # read on average instead of 560: docs/evidence.md). 0: the whole passages.
     evidence_chars: int = 450
     # How the sentences are chosen: "learned" (the evidence model shipped in the package, fitted
     # on the PIAF training split), "cosine" (e5 cosine x the passage's score, the selector until
     # issue 16: the fallback) or the path of an evidence model file (docs/evidence.md).
     evidence_model: str = "learned"
     # The candidates whose sentences the learned selector scores; the top_k best of them are read.
-    # 5 held a gold answer more often than 3 or 4 by cross-validation (0.749, 0.744, 0.735 at 350
-    # characters), for some 16 sentences to embed instead of 10.
+    # By cross-validation at 350 characters: 0.740 with 3, 0.746 with 4, 0.751 with 5, 0.751 with 7;
+    # 5 costs some 16 sentences to embed per question instead of 10 (docs/evidence.md).
     evidence_pool: int = 5
     candidates: int = 20  # passages each retriever proposes before fusion
     # The weight of the dense ranking in the fusion (BM25 gets the rest). On the PIAF dev split

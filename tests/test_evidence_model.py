@@ -129,3 +129,35 @@ def test_a_saved_model_loads_back_the_same(tmp_path, model):
     copy = evidence_model.load(tmp_path / "copy.json")
     features = np.random.default_rng(0).normal(size=(4, len(FEATURES)))
     assert np.allclose(copy.scores(features), model.scores(features))
+
+
+# Questions a reader asks about the sample article, with a span the evidence must hold to answer.
+SAMPLE_QUESTIONS = [
+    ("Où Milley a-t-il rencontré Zaluzhny ?", "sud-est de la Pologne"),
+    ("Combien d'Américains accompagnaient Milley ?", "cinq autres Américains"),
+    ("À quelle heure Milley est-il arrivé ?", "11 heures"),
+    ("Qui est le porte-parole de l'armée américaine ?", "David Butler"),
+    ("Qui Poutine a-t-il nommé commandant en chef en Ukraine ?", "Gerasimov"),
+    ("Combien de batteries Patriot ont été déployées à la base ?", "deux batteries"),
+    ("Pourquoi Zaluzhny ne pouvait-il pas aller à Bruxelles ?", "réunion mercredi"),
+    ("Où des soldats américains forment-ils un bataillon ukrainien ?", "Allemagne"),
+]
+
+
+@pytest.mark.slow
+def test_with_e5_the_learned_evidence_holds_the_answers_to_the_sample_questions(sample_index):
+    from assistant.api import Assistant
+    from assistant.lab.metrics import contains_answer
+
+    def held(selector: str) -> list[bool]:
+        assistant = Assistant.open(sample_index, evidence_model=selector)
+        found = []
+        for question, answer in SAMPLE_QUESTIONS:
+            step = next(s for s in assistant.read(question).trace if s.stage == "evidence")
+            found.append(contains_answer(" ".join(e["text"] for e in step.details["excerpts"]), [answer]))
+        return found
+
+    learned, cosine = held("learned"), held("cosine")
+    # Measured when the model was shipped: 7 of 8 for both; « Combien d'Américains… » is missed by
+    # both (the model puts « la visite ne s'accompagnait pas… » first: it shares a stem).
+    assert sum(learned) >= 7 and sum(learned) >= sum(cosine), (learned, cosine)

@@ -132,17 +132,12 @@ def select_learned(question: str, passages: list[Passage], pool: list[Passage], 
             chosen.append(i)
             used += end - start
             seen.add(text)
-    spans = [(rank[table.candidates[i].n], table.candidates[i].start, table.candidates[i].end) for i in chosen]
-    sentences = [
-        {
-            "n": rank[table.candidates[i].n],
-            "start": pool[table.candidates[i].n - 1].start + table.candidates[i].start,
-            "end": pool[table.candidates[i].n - 1].start + table.candidates[i].end,
-            "share": round(float(shares[i]), 4),
-            "cosine": round(table.cosines[i], 4),
-        }
-        for i in chosen
-    ]
+    spans, sentences = [], []
+    for i in chosen:
+        n, start, end = table.candidates[i]
+        spans.append((rank[n], start, end))
+        at = pool[n - 1].start  # the passage's offset in its article
+        sentences.append({"n": rank[n], "start": at + start, "end": at + end, "share": round(float(shares[i]), 4), "cosine": round(table.cosines[i], 4)})
     return Choice(ordered, Evidence(_excerpts(ordered[:given], spans), best_relevance), sentences)
 
 
