@@ -212,12 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=L2)
     parser.add_argument("--pool", type=int, default=POOL, help="passages whose sentences are scored (Settings.evidence_pool)")
     parser.add_argument("--limit", type=int, help="train on the first N articles only (a fast check)")
-    parser.add_argument("--cache", type=Path, default=Path(".cache/evidence"), help="keep the indexes and vectors here ('' to keep nothing)")
+    parser.add_argument("--cache", default=".cache/evidence", help="keep the indexes and vectors here ('' to keep nothing)")
     parser.add_argument("--embed-model", help="the embedding (default: the product's)")
     args = parser.parse_args(argv)
     settings = {"embed_model": args.embed_model} if args.embed_model else {}
     options = {"seed": args.seed, "folds": args.folds, "l2": args.l2, "pool": args.pool, "limit": args.limit}
-    cache = args.cache if str(args.cache) else None
+    cache = Path(args.cache) if args.cache else None  # not Path(''): that is the current folder
     model = train(args.train, args.corpus, args.dev, args.dev_corpus, cache=cache, **options, **settings)
     model.about["command"] = _command(args)
     model.save(args.out)
@@ -232,6 +232,7 @@ def _fingerprint(path: Path) -> dict:
 
 def _command(args) -> str:
     parts = ["python -m assistant.lab.train_evidence", f"--train {args.train}", f"--corpus {args.corpus}", f"--out {args.out}", f"--seed {args.seed}"]
+    parts += [f"--dev {args.dev}", f"--dev-corpus {args.dev_corpus}"] if args.dev else []
     return " ".join(parts + ([f"--limit {args.limit}"] if args.limit else []))
 
 
