@@ -94,9 +94,11 @@ def test_the_cosine_selector_is_the_documented_fallback(make_assistant, tmp_path
     assert step.details["selector"] == "cosine" and "sentences" not in step.details
 
 
-def test_a_missing_model_says_what_to_do(tmp_path):
+def test_a_missing_model_says_what_to_do(tmp_path, make_assistant):
     with pytest.raises(ModelError, match="missing.*train_evidence.*ASSISTANT_EVIDENCE_MODEL=cosine"):
         evidence_model.load(tmp_path / "nowhere.json")
+    with pytest.raises(ModelError, match="missing"):  # when the assistant is built, not at the first question
+        make_assistant(evidence_model=str(tmp_path / "nowhere.json"))
 
 
 @pytest.mark.parametrize(
