@@ -1,7 +1,7 @@
 """Question answering over news articles, with cited passages, on a local CPU.
 
-    from assistant import Assistant
-    answer = Assistant.open("index/").ask("Où Milley a-t-il rencontré Zaluzhny ?")
+from assistant import Assistant
+answer = Assistant.open("index/").ask("Où Milley a-t-il rencontré Zaluzhny ?")
 """
 
 from .errors import AssistantError, IndexStoreError, InputError, MissingDependencyError, ModelError

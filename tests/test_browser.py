@@ -157,8 +157,18 @@ def test_chat_in_the_browser(chat_server, browser, tmp_path):
         trace.locator("summary").click()
         stages = trace.locator("tbody tr td:first-child").all_inner_texts()
         assert stages == [
-            "understand", "scope", "retrieve", "summarize", "passage_gate", "evidence", "sentence_gate", "draft", "verify", "verbatim",
-            "corroborate", "attribute",
+            "understand",
+            "scope",
+            "retrieve",
+            "summarize",
+            "passage_gate",
+            "evidence",
+            "sentence_gate",
+            "draft",
+            "verify",
+            "verbatim",
+            "corroborate",
+            "attribute",
         ]  # fmt: skip, stages
 
         # A second article, uploaded from the page, answers a question the first cannot.

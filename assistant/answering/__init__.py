@@ -14,6 +14,7 @@ from .corroborate import Corroborate
 from .decide import Decide
 from .draft import Draft
 from .evidence import SelectEvidence
+from .evidence_model import for_setting
 from .gates import PassageGate, SentenceGate
 from .pipeline import Pipeline, Query, last
 from .policy import Refusal, refusal_text
@@ -48,7 +49,7 @@ def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipelin
         Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
         Summarize(store, cosines, settings.min_relevance),
         PassageGate(settings.min_relevance),
-        SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank),
+        SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank, for_setting(settings.evidence_model), settings.evidence_pool),
         SentenceGate(settings.min_sentence_relevance),
         Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
         Verify(Rules.from_settings(settings), cosines.similarity, refuse=model is None),

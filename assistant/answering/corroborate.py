@@ -100,4 +100,3 @@ def _copies(records: dict[str, dict], passage: Passage) -> tuple[str, ...]:
     story = group_of(records, passage.article_id)
     others = (article_id for article_id in records if article_id != passage.article_id and group_of(records, article_id) == story)
     return tuple(records[article_id].get("source") or article_id for article_id in others)
-

@@ -1,9 +1,13 @@
-"""Evidence: the sentences of the retrieved passages that bear on the question (pure functions).
+"""Evidence: the sentences of the retrieved passages that bear on the question.
 
 Reading the prompt is most of an answer's time on a CPU (about 80 tokens/s for the 1.5B model),
 and the small models are distracted by nearby facts. So the model reads only the passages'
-sentences closest to the question, a few hundred characters, instead of whole passages; citations
-still point at the passage, and grounding still checks against the passage's full text."""
+sentences likeliest to answer, a few hundred characters, instead of whole passages; citations
+still point at the passage, and grounding still checks against the passage's full text.
+
+Two selectors: the learned one (`select_learned`, the default: the evidence model scores every
+sentence of the first `evidence_pool` passages, docs/evidence.md) and the e5 cosine one it
+replaced (`rerank` then `select`, `ASSISTANT_EVIDENCE_MODEL=cosine`)."""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from typing import NamedTuple
 
 from ..text import split_sentences
 from ..types import Passage
+from .evidence_model import EvidenceModel
 from .pipeline import Decision, Query
 from .retrieve import TRACED
+from .sentence_features import sentence_table
 
 # (question, sentences) -> how close each sentence is to the question, e.g. embedding cosines
 Relevance = Callable[[str, list[str]], list[float]]
@@ -95,6 +101,53 @@ def rerank(question: str, passages: list[Passage], relevance: Relevance, weight:
     return [passages[i] for i in order]
 
 
+class Choice(NamedTuple):
+    """What the learned selector chose: every passage it scored, reordered (best first), and the
+    evidence from the first of them (its `chosen` sentences scored by their share)."""
+
+    passages: list[Passage]
+    evidence: Evidence
+
+
+def select_learned(question: str, passages: list[Passage], pool: list[Passage], max_chars: int, relevance: Relevance, model: EvidenceModel) -> Choice:
+    """The sentences of the pool's passages likeliest to answer, as the model scores them, within
+    `max_chars`.
+
+    Every sentence of `pool` (the passages given, then the next candidates) is scored. The pool's
+    passages are reordered by their best sentence's share, and the model reads the first
+    `len(passages)` of them: a passage ranked fourth by retrieval that holds the answering
+    sentence takes the place of one that does not. The chosen sentences are taken by share,
+    the first even over the budget; a sentence repeated by overlapping chunks is read once.
+    `best_relevance` stays the best cosine of a sentence of `passages` (the fused top k), what
+    the sentence gate has always been calibrated on. `max_chars` 0: the whole passages.
+    """
+    table = sentence_table(question, pool, relevance)
+    given = len(passages)
+    best_relevance = max((c for s, c in zip(table.candidates, table.cosines) if s.n <= given), default=0.0)
+    if not table.candidates:
+        return Choice(list(pool), Evidence([], best_relevance))
+    shares = model.shares(table.features)
+    best: dict[int, float] = {}
+    for sentence, share in zip(table.candidates, shares):
+        best[sentence.n] = max(best.get(sentence.n, 0.0), float(share))
+    order = sorted(range(1, len(pool) + 1), key=lambda n: (-best.get(n, -1.0), n))
+    ordered = [pool[n - 1] for n in order]
+    rank = {n: r for r, n in enumerate(order[:given], 1)}  # the numbers the model reads them under
+    if max_chars <= 0:
+        return Choice(ordered, Evidence([Excerpt(r, p.text) for r, p in enumerate(ordered[:given], 1)], best_relevance))
+    picks = sorted((i for i, s in enumerate(table.candidates) if s.n in rank), key=lambda i: -shares[i])
+    chosen, used, seen = [], 0, set()
+    for i in picks:
+        n, start, end = table.candidates[i]
+        text = pool[n - 1].text[start:end].strip()
+        if text not in seen and (not chosen or used + end - start <= max_chars):
+            chosen.append(i)
+            used += end - start
+            seen.add(text)
+    picked = tuple(Chosen(rank[table.candidates[i].n], table.candidates[i].start, table.candidates[i].end, table.cosines[i], float(shares[i])) for i in chosen)
+    return Choice(ordered, Evidence(_excerpts(ordered[:given], [(c.n, c.start, c.end) for c in picked]), best_relevance, picked))
+
+
 def _unique_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
     """(n, start, end) of every sentence; overlapping chunks repeat sentences, and a repeated
     one is kept only in the better-ranked passage."""
@@ -132,29 +185,48 @@ class SelectEvidence:
     """The passages the model reads, reordered by their best sentence, and the sentences of
     them it reads.
 
-    Reads: question, passages, candidates. Fills: passages and candidates (reordered),
-    evidence. It runs after the passage gate, which does not depend on the order: a question
+    Reads: question, passages, candidates, order. Fills: passages and candidates (reordered),
+    evidence. A question asking for the latest or oldest article keeps the passages retrieval
+    ranked by date (reordered among themselves, no later candidate taking their place). With a
+    `model`, the sentences of the first `pool` candidates are scored by it and the passages may
+    change (`select_learned`); without, the passages are reordered by
+    fused score + `rerank_weight` x their best cosine and sentences chosen by cosine (`rerank`,
+    `select`). It runs after the passage gate, which does not depend on the order: a question
     that gate refuses does not pay for embedding the passages' sentences."""
 
     name = "evidence"
-    reads = ("question", "passages", "candidates")
+    reads = ("question", "passages", "candidates", "order")
     fills = ("passages", "candidates", "evidence")
 
-    def __init__(self, relevance: Relevance, max_chars: int, rerank_weight: float) -> None:
+    def __init__(self, relevance: Relevance, max_chars: int, rerank_weight: float, model: EvidenceModel | None = None, pool: int = 0) -> None:
         self._relevance = relevance
         self.max_chars, self.rerank_weight = max_chars, rerank_weight
+        self.model, self.pool = model, pool
 
     def run(self, query: Query) -> Decision:
-        ordered = rerank(query.question, query.passages, self._relevance, self.rerank_weight)
-        query.candidates = ordered + query.candidates[len(query.passages) :]
-        query.passages = ordered
-        query.evidence = select(query.question, ordered, self.max_chars, self._relevance)
+        given = query.passages
+        if self.model is None:
+            scored = rerank(query.question, given, self._relevance, self.rerank_weight)
+            query.evidence = select(query.question, scored, self.max_chars, self._relevance)
+        else:
+            more = [] if query.order else [c for c in query.candidates if all(c is not p for p in given)]
+            pool = given + more[: max(self.pool - len(given), 0)]
+            scored, query.evidence = select_learned(query.question, given, pool, self.max_chars, self._relevance, self.model)
+        query.candidates = scored + [c for c in query.candidates if all(c is not p for p in scored)]
+        query.passages = scored[: len(given)]
         excerpts = [{"n": n, "text": text} for n, text in query.evidence.excerpts]
         details = {
-            "order": [{"article_id": p.article_id, "start": p.start} for p in ordered],
+            "selector": "cosine" if self.model is None else "learned",
+            "order": [{"article_id": p.article_id, "start": p.start} for p in query.passages],
             "ranking": [p.article_id for p in query.candidates[:TRACED]],
             "excerpts": excerpts,
             "chars": sum(len(e["text"]) for e in excerpts),
-            "sentences": [{"n": c.n, "start": c.start, "end": c.end, "cosine": c.relevance, "score": c.score} for c in query.evidence.chosen],
+            # the sentences read, the surest first: offsets in passage n's text; the score that chose
+            # them is the learned share, or the cosine weighted by the passage's rank
+            "sentences": [_traced(c) for c in query.evidence.chosen],
         }
         return Decision(f"{len(excerpts)} excerpts", details)
+
+
+def _traced(chosen: Chosen) -> dict:
+    return {"n": chosen.n, "start": chosen.start, "end": chosen.end, "cosine": round(chosen.relevance, 4), "score": round(chosen.score, 4)}

@@ -145,6 +145,8 @@ def _keys_in(question: str, match: re.Match, patterns: dict, any_name: re.Patter
 def _written_whole(words: list[str], name: list[str]) -> bool:
     """« Le Monde » for Le Monde, not « la Libération » for Libération: a name of several words,
     its article included, each word written as the outlet writes it (accents aside)."""
-    return len(name) > 1 and [fold_chars(w) for w in words] == [fold_chars(w) for w in name] and all(
-        w[:1].isupper() == n[:1].isupper() for w, n in zip(words[1:], name[1:])
+    return (
+        len(name) > 1
+        and [fold_chars(w) for w in words] == [fold_chars(w) for w in name]
+        and all(w[:1].isupper() == n[:1].isupper() for w, n in zip(words[1:], name[1:]))
     )

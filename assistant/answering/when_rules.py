@@ -305,9 +305,7 @@ ORDERS: list[tuple[str, str]] = [
 
 # A calendar date is one of publication when the question says so: a verb of publishing anywhere
 # (« l'article publié le 3 mars »), or articles right before it (« les articles de novembre 2023 »).
-PUBLISHED = re.compile(
-    r"(?<!\w)(?:publie|publiee|publies|publiees|parus?|parues?|sortie?s?|mise? en ligne|datee?s?|published|posted|dated|came out)(?!\w)"
-)
+PUBLISHED = re.compile(r"(?<!\w)(?:publie|publiee|publies|publiees|parus?|parues?|sortie?s?|mise? en ligne|datee?s?|published|posted|dated|came out)(?!\w)")
 ARTICLES_BEFORE = re.compile(
     r"(?<!\w)(?:articles?|nouvelles|depeches?|papiers?|actualites?|infos?|news|stories|story|reports?|coverage)"
     r"\s*(?:(?:publie|publies|paru|parus)\s*)?$"

@@ -70,6 +70,7 @@ def build(gr, handlers: Handlers, language, lang: str) -> list:
             queue=False,
             **PRIVATE,
         )
+
     def pick(shown: list, code: str, selection: gr.SelectData):
         return handlers.pick(shown, code, selection)
 

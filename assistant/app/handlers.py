@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class Handlers:
     """What the page's events do, apart from the page itself (so tests can call them directly)."""
 
@@ -48,9 +49,7 @@ class Handlers:
         chat = [*chat, {"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": render_waiting(lang)}]
         return gr.update(value="", interactive=False), chat, question, gr.update(interactive=False)
 
-    def respond(
-        self, question: str, chat: list[dict], history: list[dict], lang: str = DEFAULT, since="", until="", sources=(), as_of=""
-    ) -> Iterator[tuple]:
+    def respond(self, question: str, chat: list[dict], history: list[dict], lang: str = DEFAULT, since="", until="", sources=(), as_of="") -> Iterator[tuple]:
         """Stream the draft into the last message, then replace it with the checked answer and
         draw the timeline of the articles it drew on. Yields (chat, history, timeline, rows)."""
         import gradio as gr

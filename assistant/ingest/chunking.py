@@ -40,10 +40,6 @@ def chunk_text(text: str, max_chars: int = 700, overlap_chars: int = 200) -> lis
     return chunks
 
 
-
-
-
-
 def _cut_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
     pieces = []
     while end - start > max_chars:

@@ -45,7 +45,7 @@ def article_fields(record: dict) -> dict[str, str | None]:
 
 
 def language_code(value: object) -> str | None:
-    """"fr" from « fr », « fr-FR », « fr_CA », « French » or « français »; None for nothing."""
+    """ "fr" from « fr », « fr-FR », « fr_CA », « French » or « français »; None for nothing."""
     if value is None:
         return None
     text = str(value).strip().lower()

@@ -149,4 +149,3 @@ def train(questions: Path, corpus: Path, out: Path, rows_file: Path | None = Non
     model = fit(rows, SEED, source)
     model.save(out)
     return model
-
