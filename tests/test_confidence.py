@@ -140,3 +140,9 @@ def test_a_run_at_thresholds_zero_replays_any_other_threshold():
     assert answered.outcome == "answer" and answered.short == "Dans une cave"
     assert quoted.outcome == "quote" and quoted.short == "" and quoted.right and quoted.citations_with_answer == 1
     assert refused.outcome == "refused" and refused.refused and not refused.right
+    # The same run as the hand-set checks would have decided it: answer unless one found a reason.
+    [kept] = selective.checks([again])
+    assert kept.outcome == "answer" and kept.right
+    again.finding = "unsupported"
+    [dropped] = selective.checks([again])
+    assert dropped.outcome == "refused" and dropped.refused and not dropped.right

@@ -268,10 +268,11 @@ class Verify:
         # An answer in another language than its article (English about a French one) is checked by meaning.
         cross_lingual = query.language != language.detect(query.passages[0].text)
         findings = examine(query.draft, query.question, query.passages, self.rules, self._similarity, cross_lingual)
-        details = {"cross_lingual": cross_lingual, **findings.figures()}
+        reason = findings.refusal()
+        # what the checks would refuse, recorded even when they do not: the evaluation compares them with the decision
+        details = {"cross_lingual": cross_lingual, **findings.figures(), "finding": reason.value if reason else None}
         if findings.kept and not findings.said_unknown:
             query.text, query.citations = citations.render(findings.kept), findings.citations
-        reason = findings.refusal()
         if reason and self.refuse:
             return Decision(details=details, refusal=reason)
         return Decision("supported" if reason is None else f"found {reason.value}", details)

@@ -55,6 +55,7 @@ class Outcome:
     quote_probability: float | None = None
     quote: str | None = None  # the quote the decision weighed (given or not)
     quote_cited_right: bool | None = None  # whether the quoted sentence's passage holds a gold answer
+    finding: str | None = None  # the refusal the checks would decide without a confidence model
 
     @property
     def answered(self) -> bool:
@@ -94,6 +95,7 @@ class Outcome:
             "quote_probability": self.quote_probability,
             "quote": self.quote,
             "quote_cited_right": self.quote_cited_right,
+            "finding": self.finding,
         }
 
     @classmethod

@@ -190,6 +190,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     outcome.quote_probability, outcome.quote = decided.get("quote_probability"), decided.get("quote")
     if decided.get("quote_n"):
         outcome.quote_cited_right = contains_answer(answer.passages[decided["quote_n"] - 1].text, question.answers)
+    outcome.finding = steps.get("verify", {}).get("finding")
     outcome.refusal_probability = answer.refusal_probability
     outcome.refusal_reason = answer.refusal_reason
     outcome.draft = answer.draft

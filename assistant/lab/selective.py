@@ -120,6 +120,21 @@ def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: fl
     return replayed
 
 
+def checks(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes of the same run as the hand-set checks would have decided them (the default
+    before the confidence model): the short answer unless a check found a reason to refuse."""
+    from dataclasses import replace
+
+    return [
+        o
+        if o.answer_probability is None
+        else replace(o, outcome="answer", refused=False)
+        if o.candidate and not o.finding
+        else replace(o, outcome="refused", refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[])
+        for o in outcomes
+    ]
+
+
 GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 GRID_KEYS = ("contains", "f1", "answer_precision", "answer_or_quote", "false_refusal_rate", "refusal_rate", "citation_precision")
 
@@ -134,6 +149,9 @@ def grid_table(outcomes: list[Outcome], grid=GRID) -> str:
             metrics = summarize(replay(outcomes, answer_threshold, quote_threshold))
             cells = " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in GRID_KEYS)
             lines.append(f"| {answer_threshold:.2f} | {quote_threshold:.2f} | {cells} |")
+    metrics = summarize(checks(outcomes))
+    cells = " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in GRID_KEYS)
+    lines.append(f"| the checks | (no quotes) | {cells} |")
     return "\n".join(lines)
 
 
