@@ -60,7 +60,7 @@ def table_url(url: str, **query) -> str:
 
 
 def assistant_on(store: str | None, index_dir=None, embed_model=None) -> Assistant:
-    settings = Settings(index_dir=index_dir or "unused", store=store, min_relevance=0.2, min_sentence_relevance=0.2)
+    settings = Settings(index_dir=index_dir or "unused", store=store, min_relevance=0.2, min_sentence_relevance=0.2, confidence_model="")  # as conftest's fakes
     return Assistant(settings, embed_model=embed_model or HashEmbedding(), generator=ScriptedGenerator(SCRIPT))
 
 

@@ -168,6 +168,7 @@ def test_chat_in_the_browser(chat_server, browser, tmp_path):
             "verify",
             "verbatim",
             "corroborate",
+            "decide",
             "attribute",
         ]  # fmt: skip, stages
 

@@ -240,3 +240,20 @@ def test_evidence_recall_counts_the_questions_whose_excerpts_hold_an_answer(make
     outcomes = [evaluation._run_one(assistant, q, retrieval_only=True) for q in (found, missed)]
     assert [o.evidence_holds for o in outcomes] == [True, False]
     assert summarize(outcomes, retrieval_only=True)["evidence_recall"] == 0.5
+
+
+def test_a_question_set_judges_answers_outlets_summaries_and_refusals():
+    from assistant.lab.question_set import judge, table
+    from assistant.types import Answer, Citation, Passage
+
+    figaro = Passage("a", "Montebourg", "Pierre Moscovici, le ministre de l'Économie.", 0, 44, 1.0, source="Le Figaro")
+    cited = Answer("?", "Pierre Moscovici [1].", False, [Citation(1, figaro, "Pierre Moscovici", 0, 16)])
+    item = {"question": "?", "answers": ["Moscovici"], "outlets": ["Le Figaro"]}
+    assert judge(cited, item) == "right"
+    assert judge(cited, {**item, "outlets": ["Le Monde"]}) == "wrong", "the outlet asked for must be cited"
+    assert judge(cited, {**item, "sentences": 3}) == "wrong", "a summary needs its sentences"
+    assert judge(Answer("?", "Non.", True), item) == "refused"
+    assert judge(Answer("?", "Non.", True), {"question": "?", "answers": []}) == "right", "the articles do not say: a refusal is right"
+    assert judge(cited, {"question": "?", "answers": []}) == "wrong"
+    rows = [{"kind": "outlet", "verdict": "right", "seconds": 2.0}, {"kind": "unanswerable", "verdict": "wrong", "seconds": 4.0}]
+    assert "| all | 2 | 1 | 1 | 0 | 3.0 | 4.0 |" in table(rows)

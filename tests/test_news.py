@@ -24,7 +24,7 @@ def news(tmp_path_factory):
     from tests.conftest import HashEmbedding, ScriptedGenerator
 
     # Hashed words make lower cosines than e5: the gates are set lower, as in conftest.
-    settings = Settings(index_dir=tmp_path_factory.mktemp("news") / "index", min_relevance=0.1, min_sentence_relevance=0.2, as_of=AS_OF)
+    settings = Settings(index_dir=tmp_path_factory.mktemp("news") / "index", min_relevance=0.1, min_sentence_relevance=0.2, confidence_model="", as_of=AS_OF)
     assistant = Assistant(settings, embed_model=HashEmbedding(), generator=ScriptedGenerator(SCRIPT))
     assistant.ingest([NEWS])
     return assistant
@@ -78,3 +78,15 @@ def test_an_overview_gives_each_outlet_on_the_story(news):
     answer = news.ask("Que disent les articles sur la réforme des retraites ?")
     assert answer.outcome == "summary" and {"AOC media", "Gala"} <= set(cited_outlets(answer))
     assert "(Gala, 9 décembre 2019)" in answer.text and "(AOC media, 10 décembre 2019)" in answer.text
+
+
+@pytest.mark.slow
+def test_with_the_real_models_a_date_and_an_outlet_question_cite_the_right_article(tmp_path):
+    from assistant.api import Assistant
+
+    assistant = Assistant.open(tmp_path / "index", as_of=AS_OF)
+    assistant.ingest([NEWS])
+    nepal = assistant.ask("Combien de Français sont morts au Népal selon l'article publié le 30 avril 2015 ?")
+    assert not nepal.refused and [(c.passage.source, c.passage.date) for c in nepal.citations][:1] == [("Libération", "2015-04-30")]
+    minister = assistant.ask("Selon Le Figaro, qui est le ministre de l'Économie ?")
+    assert not minister.refused and "Moscovici" in minister.text and cited_outlets(minister)[:1] == ["Le Figaro"]

@@ -84,3 +84,16 @@ def test_by_date_puts_the_newest_article_on_the_subject_first():
     passages = [passage("old", 1.0, "2020-01-01"), passage("new", 0.7, "2024-01-01"), passage("off", 0.2, "2025-01-01"), passage("old", 0.6, "2020-01-01")]
     assert [p.article_id for p in by_date(passages)] == ["new", "old", "old", "off"], "an article off the subject stays last, however new"
     assert [p.article_id for p in by_date(passages, newest=False)] == ["old", "old", "new", "off"]
+
+
+def test_with_no_dated_article_a_date_in_the_question_is_about_its_events():
+    class Undated:
+        def articles(self):
+            return {"piaf-1": {"source": None, "date": None}}
+
+    question = "Pourquoi la séance d'essai du vendredi a été écourtée ?"
+    query = Query(question, filters=filters(as_of=AS_OF))
+    query.question = question
+    decision = Scope(Undated()).run(query)
+    assert decision.refusal is None and query.among is None and query.question == question, "searched as written, not refused"
+    assert decision.details["dates_ignored"]

@@ -15,7 +15,7 @@ from ..types import Filters
 from .outlets import find_outlets, outlet_key
 from .pipeline import Decision, Query
 from .policy import Refusal
-from .when import parse_when
+from .when import When, parse_when
 
 
 class Scope:
@@ -35,6 +35,9 @@ class Scope:
         filters = query.filters
         when, rest = parse_when(query.question, filters.as_of)
         records = self._store.articles()
+        undated = when.filters and not any(r.get("date") for r in records.values())
+        if undated:  # no article has a publication date: « la séance du vendredi » is about the events, searched as written
+            when, rest = When(), query.question
         outlets, rest = find_outlets(rest, {r["source"] for r in records.values() if r.get("source")})
         query.question = rest or query.question  # « Le plus récent ? »: nothing left to cut to
         query.order = when.order
@@ -43,6 +46,8 @@ class Scope:
         since, until = _intersect((filters.since, filters.until), (when.since, when.until) if dated else (None, None))
         names = {outlet_key(name) for name in (*filters.sources, *outlets.names)}
         details = {"when": when.to_dict(), "outlets": list(outlets.names), "missing_outlets": list(outlets.missing), "question": query.question}
+        if undated:
+            details["dates_ignored"] = "no article has a publication date"
         if outlets.missing and not outlets.names and not filters.sources:
             return Decision(details=details, refusal=Refusal.OUT_OF_SCOPE)  # « selon Le Figaro », and no Figaro article
         if since is None and until is None and not names:

@@ -172,7 +172,8 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     else:
         answer = _timed(assistant, question, outcome)
     steps = {step.stage: step.details for step in answer.trace}
-    ranking = steps["evidence"]["ranking"] if "evidence" in steps else [p["article_id"] for p in steps["retrieve"].get("passages", [])]
+    # the evidence stage's order; else retrieval's; none for a question refused before retrieval (out of scope)
+    ranking = steps["evidence"]["ranking"] if "evidence" in steps else [p["article_id"] for p in steps.get("retrieve", {}).get("passages", [])]
     outcome.passages = ranking
     if question.answerable and question.context_id:
         outcome.judged, outcome.rank = True, gold_rank(ranking, question.context_id)
