@@ -119,6 +119,8 @@ def _ingest(args) -> int:
 
 def _ask(args) -> int:
     from .answering import Refusal
+    from .app.render import sureness
+    from .app.texts import LANGUAGES
     from .language import source_line
     from .types import Answer
 
@@ -136,6 +138,9 @@ def _ask(args) -> int:
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     print(answer.text)
+    sure = sureness(answer, answer.language if answer.language in LANGUAGES else "en")
+    if sure:
+        print(sure)
     for c in answer.citations:
         meta = source_line(c.source, c.passage.date, answer.language)
         print(f"\n[{c.n}] {c.title}" + (f" — {meta}" if meta else "") + (f" (also published by {', '.join(c.copies)})" if c.copies else ""))

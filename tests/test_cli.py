@@ -109,3 +109,27 @@ def test_the_index_folder_comes_from_assistant_index(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "elsewhere"))
     assert Settings.from_env().index_dir == tmp_path / "elsewhere"
     assert Settings.from_env(index_dir=tmp_path / "given").index_dir == tmp_path / "given", "an explicit folder wins"
+
+
+def test_ask_prints_the_answer_how_sure_it_is_and_the_quotes(index, capsys, monkeypatch, tmp_path):
+    from assistant import api
+    from assistant.answering.confidence import ConfidenceModel
+    from tests.conftest import HashEmbedding, ScriptedGenerator
+    from tests.test_confidence import constant
+
+    model = tmp_path / "confidence.json"
+    ConfidenceModel(constant(0.9), constant(0.9), {}).save(model)  # sure of any answer
+    original = api.Assistant.__init__
+
+    def fast(self, settings, embed_model=None, generator=None):
+        original(self, settings, HashEmbedding(), ScriptedGenerator({"Où Milley": "Dans le sud-est de la Pologne [1]."}))
+
+    monkeypatch.setattr(api.Assistant, "__init__", fast)
+    for name, value in {"MIN_RELEVANCE": "0.2", "MIN_SENTENCE_RELEVANCE": "0.2", "CONFIDENCE_MODEL": str(model)}.items():
+        monkeypatch.setenv(f"ASSISTANT_{name}", value)
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    capsys.readouterr()
+    assert main(["ask", "Où Milley a-t-il rencontré Zaluzhny ?"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Pologne" in lines[0] and lines[1] == "réponse sûre (confiance 90 %)", "the answer, then how sure it is in the question's language"
+    assert any(line.startswith("[1] ") for line in lines) and any(line.strip().startswith("« ") for line in lines)

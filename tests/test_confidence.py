@@ -146,3 +146,17 @@ def test_a_run_at_thresholds_zero_replays_any_other_threshold():
     again.finding = "unsupported"
     [dropped] = selective.checks([again])
     assert dropped.outcome == "refused" and dropped.refused and not dropped.right
+
+
+def test_an_answer_in_another_language_than_its_source_is_decided_by_the_checks(make_assistant, tmp_path):
+    # The models learned from French questions on French articles: an English answer is not theirs to judge.
+    model = tmp_path / "model.json"
+    ConfidenceModel(constant(0.1), constant(0.1), {}).save(model)  # would refuse anything
+    script = {"Where did Milley": "In south-eastern Poland [1].", "Où Milley": "Dans le sud-est de la Pologne [1]."}
+    assistant = make_assistant(script, chunk_chars=200, overlap_chars=0, confidence_model=str(model), min_cross_lingual_support=0.0)
+    assistant.ingest_articles([MILLEY])
+    english = assistant.ask("Where did Milley meet Zaluzhny?")
+    assert english.outcome == "answer" and not english.refused and english.confidence is None
+    assert next(s for s in english.trace if s.stage == "decide").details["decided_by"] == "checks"
+    french = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
+    assert french.refused and french.refusal_reason == "unsure", "in the source's language, the model decides"

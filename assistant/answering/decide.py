@@ -60,6 +60,15 @@ class Decide:
             "quote": quote_text(quote, query.language) if quote else "",
             "quote_n": quote.n if quote else None,
         }
+        checks = trace.get("verify", {})
+        if checks.get("cross_lingual"):
+            # Fitted on French questions about French articles, the models have not seen an answer
+            # in another language than its source: the checks decide it, with no figure of confidence.
+            details["decided_by"] = "checks"
+            if query.text and not checks.get("finding"):
+                query.outcome = "answer"
+                return Decision("answer (checks)", details)
+            return Decision(details=details, refusal=Refusal(checks["finding"]) if checks.get("finding") else Refusal.UNSURE)
         if query.text and answer >= self.answer_threshold:
             query.outcome, query.confidence = "answer", answer
             return Decision("answer", details)
