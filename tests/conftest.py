@@ -16,6 +16,17 @@ from assistant.api import Assistant
 from assistant.config import SAMPLE_ARTICLE, Settings
 from assistant.text import content_words
 
+
+def shared_dir(name: str) -> Path:
+    """The project's shared material, ../shared/NAME beside the checkout; a clone made elsewhere
+    (a clean-clone check under /tmp) finds it through $ASSISTANT_SHARED or /work/shared."""
+    beside = Path(__file__).resolve().parents[2] / "shared"
+    for root in (os.environ.get("ASSISTANT_SHARED"), beside, "/work/shared"):
+        if root and (Path(root) / name).is_dir():
+            return Path(root) / name
+    return beside / name
+
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the suite must pass with the network cut
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

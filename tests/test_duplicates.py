@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,8 +9,9 @@ from assistant.ingest import load_file
 from assistant.ingest.duplicates import NUM_PERM, DuplicateIndex, assign_groups, containment, is_copy, minhash_signature, similarity
 from assistant.lab.near_duplicates import copies
 from assistant.text import sentences
+from tests.conftest import shared_dir
 
-NEWS = Path("/work/shared/news") if Path("/work/shared/news/pages.tsv").exists() else Path(__file__).resolve().parents[2] / "shared" / "news"
+NEWS = shared_dir("news")
 needs_pages = pytest.mark.skipif(not (NEWS / "pages.tsv").exists(), reason=f"the real news pages are not here ({NEWS})")
 STEMS = ["readability__liberation-1", "htmldate__1808011241", "trafilatura__aoc.media.archaisme", "trafilatura__gala.fr.surnom", "readability__lemonde-1"]
 

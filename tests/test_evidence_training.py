@@ -1,18 +1,16 @@
 """Retraining the evidence model: deterministic, and on real data the figures it ships with."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from assistant.answering import evidence_model
 from assistant.answering.sentence_features import FEATURES, Candidate, SentenceTable
 from assistant.lab import train_evidence
-from tests.conftest import HashEmbedding
+from tests.conftest import HashEmbedding, shared_dir
 
 pytest.importorskip("scipy", reason="fitting needs the lab extra: pip install 'assistant[lab]'")
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+DATA = shared_dir("eval")
 TRAIN, CORPUS = DATA / "piaf_train.jsonl", DATA / "piaf_train_contexts.jsonl"
 needs_data = pytest.mark.skipif(not TRAIN.is_file(), reason=f"the PIAF training split is not at {DATA}")
 

@@ -1,11 +1,11 @@
 """Questions about time, outlets, several sources and summaries, over the real news pages of
 ../shared/news (the fast fakes answer; retrieval, scope and checks are the product's)."""
 
-from pathlib import Path
-
 import pytest
 
-NEWS = Path(__file__).resolve().parents[2] / "shared" / "news"
+from tests.conftest import shared_dir
+
+NEWS = shared_dir("news")
 pytestmark = pytest.mark.skipif(not NEWS.is_dir(), reason=f"the real news pages are not at {NEWS}")
 AS_OF = "2020-12-27"
 SCRIPT = {

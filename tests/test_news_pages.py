@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
 
 from assistant.ingest import load_file
 from assistant.ingest.outlet_names import fold_chars
+from tests.conftest import shared_dir
 
-NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "news"
-if not (NEWS / "pages.tsv").exists():  # a worktree sits beside shared/, a checkout of main too
-    NEWS = Path("/work/shared/news")
+NEWS = shared_dir("news")
 pytestmark = pytest.mark.skipif(not (NEWS / "pages.tsv").exists(), reason=f"the real news pages are not here ({NEWS}): nothing to measure")
 
 # What a reader would call each page's outlet (labelled by hand; pages.tsv gives only domains).
