@@ -116,8 +116,15 @@ def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: fl
             cited = int(bool(o.quote_cited_right))
             replayed.append(replace(o, outcome="quote", refused=False, response=o.quote, short="", citations=1, citations_with_answer=cited))
         else:
-            replayed.append(replace(o, outcome="refused", refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[]))
+            replayed.append(_refused(o))
     return replayed
+
+
+def _refused(outcome: Outcome) -> Outcome:
+    """The outcome as a refusal: nothing said, nothing cited."""
+    from dataclasses import replace
+
+    return replace(outcome, outcome="refused", refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[])
 
 
 def checks(outcomes: list[Outcome]) -> list[Outcome]:
@@ -126,12 +133,7 @@ def checks(outcomes: list[Outcome]) -> list[Outcome]:
     from dataclasses import replace
 
     return [
-        o
-        if o.answer_probability is None
-        else replace(o, outcome="answer", refused=False)
-        if o.candidate and not o.finding
-        else replace(o, outcome="refused", refused=True, response="", short="", citations=0, citations_with_answer=0, cited=[])
-        for o in outcomes
+        o if o.answer_probability is None else replace(o, outcome="answer", refused=False) if o.candidate and not o.finding else _refused(o) for o in outcomes
     ]
 
 
