@@ -239,6 +239,15 @@ def content_hash(article: Article | Recorded, chunking: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def write_status(records: dict[str, dict], article: Article | Recorded, chunking: dict) -> str:
+    """'unchanged', 'replaced' or 'added': what writing `article` would do to a store holding
+    `records` (article id -> record); both stores answer `status` with it."""
+    known = records.get(article.id)
+    if known is None:
+        return "added"
+    return "unchanged" if known["hash"] == content_hash(article, chunking) else "replaced"
+
+
 def article_record(article: Article | Recorded, nodes: list[TextNode], chunking: dict) -> dict:
     """What the index keeps of an article: every field but its text (fields added to `Article`
     come along), its content hash, its length and its chunks' ids."""

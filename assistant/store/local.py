@@ -24,7 +24,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
 from . import folder, keywords
-from .folder import Catalog, Segment, article_record, content_hash
+from .folder import Catalog, Segment, article_record, write_status
 from .keywords import TermCounts
 from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
 from .lock import writer_lock
@@ -62,10 +62,7 @@ class FolderStore:
 
     def status(self, article: Article) -> str:
         """'unchanged', 'replaced' or 'added': what writing this article would do."""
-        known = self.articles().get(article.id)
-        if known is None:
-            return "added"
-        return "unchanged" if known["hash"] == content_hash(article, self._manifest["chunking"]) else "replaced"
+        return write_status(self.articles(), article, self._manifest["chunking"])
 
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks whose vectors are closest to the question's, best first (cosine scores);

@@ -28,7 +28,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
-from .folder import article_record, check_compatible, chunk_node, content_hash, new_manifest
+from .folder import article_record, check_compatible, chunk_node, content_hash, new_manifest, write_status
 from .layouts import APPROXIMATE_FROM
 from .pgcluster import TEXT_CONFIG
 from .pgconnect import Connections, parse_url, redact
@@ -66,10 +66,7 @@ class PostgresStore:
             return self._articles[1]
 
     def status(self, article: Article) -> str:
-        known = self.articles().get(article.id)
-        if known is None:
-            return "added"
-        return "unchanged" if known["hash"] == content_hash(article, self._manifest["chunking"]) else "replaced"
+        return write_status(self.articles(), article, self._manifest["chunking"])
 
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks closest to the question's vector (cosine), best first; chunks without
