@@ -15,6 +15,19 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.api import Assistant
 from assistant.config import SAMPLE_ARTICLE, Settings
 from assistant.text import content_words
+from assistant.types import Article
+
+# A short article of three paragraphs: where and when Milley met Zaluzhny, and an unrelated one.
+MILLEY = Article(
+    id="milley",
+    title="Milley rencontre Zaluzhny",
+    text=(
+        "Le général Mark A. Milley a rencontré mardi le général Valery Zaluzhny.\n\n"
+        "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre "
+        "avec Zaluzhny environ deux heures plus tard, a déclaré Butler.\n\n"
+        "Le Kremlin a vivement critiqué les efforts de Washington et de ses alliés."
+    ),
+)
 
 
 def shared_dir(name: str) -> Path:

@@ -2,17 +2,8 @@ import pytest
 
 from assistant.errors import IndexStoreError, InputError
 from assistant.types import Answer, Article, Reading
+from tests.conftest import MILLEY
 
-MILLEY = Article(
-    id="milley",
-    title="Milley rencontre Zaluzhny",
-    text=(
-        "Le général Mark A. Milley a rencontré mardi le général Valery Zaluzhny.\n\n"
-        "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre "
-        "avec Zaluzhny environ deux heures plus tard, a déclaré Butler.\n\n"
-        "Le Kremlin a vivement critiqué les efforts de Washington et de ses alliés."
-    ),
-)
 SCRIPT = {
     "Où Milley": "Dans le sud-est de la Pologne [1].",
     "âge": "Milley a 68 ans [1].",

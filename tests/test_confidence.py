@@ -10,18 +10,7 @@ from assistant.errors import ModelError
 from assistant.lab import selective
 from assistant.lab.data import Outcome, Question
 from assistant.lab.train_confidence import collect, fit_logistic, row
-from assistant.types import Article
-
-MILLEY = Article(
-    id="milley",
-    title="Milley rencontre Zaluzhny",
-    text=(
-        "Le général Mark A. Milley a rencontré mardi le général Valery Zaluzhny.\n\n"
-        "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin et a commencé sa rencontre "
-        "avec Zaluzhny environ deux heures plus tard, a déclaré Butler.\n\n"
-        "Le Kremlin a vivement critiqué les efforts de Washington et de ses alliés."
-    ),
-)
+from tests.conftest import MILLEY
 
 
 def constant(probability: float, names=("verbatim",)) -> Logistic:
