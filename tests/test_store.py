@@ -294,3 +294,20 @@ def test_merged_term_counts_score_as_counts_of_the_same_texts():
     alive = np.ones(3, dtype=bool)
     for question in ("Rhône", "Jura Paris", "pistes"):
         assert keywords.search([(merged, alive, None)], question, 3) == keywords.search([(direct, alive, None)], question, 3)
+
+
+def test_the_size_on_disk_skips_a_file_a_writer_swept_while_it_was_counted(tmp_path, monkeypatch):
+    from assistant.store import local
+
+    (tmp_path / "kept").write_bytes(b"12345")
+    (tmp_path / ".staging-x").mkdir()
+    (tmp_path / ".staging-x" / "terms.json").write_bytes(b"123")
+    real_stat = local.os.stat
+
+    def swept(path, *args, **kwargs):  # the writer renamed its staging folder after the listing
+        if "staging" in str(path):
+            raise FileNotFoundError(path)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(local.os, "stat", swept)
+    assert local._bytes_on_disk(tmp_path) == 5

@@ -12,6 +12,7 @@ the folder's writer lock, catches up with the last commit, and writes only the s
 from __future__ import annotations
 
 import bisect
+import os
 import shutil
 import threading
 import uuid
@@ -113,7 +114,7 @@ class FolderStore:
                 "waiting_for_vectors": waiting,
                 "vector_search": self._vectors.describe(),
                 "segments": len(self._parts),
-                "bytes_on_disk": sum(f.stat().st_size for f in self.index_dir.rglob("*") if f.is_file()) if self.index_dir.is_dir() else 0,
+                "bytes_on_disk": _bytes_on_disk(self.index_dir),
             }
 
     # -- writing ------------------------------------------------------------------------------
@@ -298,3 +299,17 @@ class FolderStore:
 
     def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
         return np.stack([np.asarray(part.segment.vectors[row]) for part, row in map(self._locate, ids.tolist())])
+
+
+def _bytes_on_disk(folder: Path) -> int:
+    """The size of the index folder's files. A writer may rename or sweep its staging folder
+    while they are counted (`info` during an ingest): what is gone by then is not counted
+    (`os.walk` skips a folder it can no longer list)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except FileNotFoundError:
+                pass
+    return total
