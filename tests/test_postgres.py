@@ -79,6 +79,51 @@ def test_keywords_in_french_and_searches_restricted_to_some_articles(url):
     assert store.keywords("pont", 5, among=[]) == [] and store.keywords("?!", 5) == []
 
 
+WORDS = "fromage montagne rivière pont ville vélo hiver train gare musée tableau peintre marché poisson bateau port école livre journal".split()
+
+
+def test_keywords_score_as_the_local_bm25_after_every_write(url):
+    """BM25 from the statistics each write keeps (not ts_rank): the local store's scores for the
+    same texts, after adds, a replacement and a removal."""
+    import random
+
+    import numpy as np
+
+    from assistant.store import keywords
+
+    store, draw = pg.assistant_on(url).store, random.Random(3)
+    texts = {f"a{i}": " ".join(draw.choices(WORDS, k=draw.randint(3, 30))) for i in range(40)}
+
+    def put(ids):
+        store.write(put=[(a, make_nodes(a, [Chunk(0, len(a.text), a.text)])) for a in (Article(id=i, title="", text=texts[i]) for i in ids)])
+
+    put(list(texts)[:25])
+    put(list(texts)[25:])
+    texts["a3"] = "fromage fromage pont"
+    put(["a3"])
+    store.write(remove=["a7", "a8"])
+    del texts["a7"], texts["a8"]
+    ids, counts = list(texts), keywords.TermCounts.of(texts.values())
+    for question in ("fromage pont", "le peintre du musée", "poisson bateau port hiver"):
+        local = keywords.search([(counts, np.ones(len(ids), bool), None)], question, 10)
+        remote = store.keywords(question, 10)
+        assert [hit.node.metadata["article_id"] for hit in remote] == [ids[row] for _, row, _ in local], question
+        assert [hit.score for hit in remote] == pytest.approx([score for _, _, score in local], rel=1e-5)
+
+
+def test_a_store_written_before_bm25_was_kept_counts_its_statistics_on_opening(url):
+    assistant = pg.assistant_on(url)
+    assistant.ingest_articles(pg.articles())
+    table, before = assistant.store.table, [(h.node.node_id, h.score) for h in assistant.store.keywords("pont sur le Rhône", 5)]
+    with psycopg2.connect(url.split("?")[0]) as connection, connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}_terms")
+        cursor.execute(f"DELETE FROM {table}_meta WHERE key = 'keywords'")
+        cursor.execute(f"ALTER TABLE data_{table} DROP COLUMN keyword_tsv, DROP COLUMN keyword_length")
+    after = [(h.node.node_id, h.score) for h in pg.assistant_on(url).store.keywords("pont sur le Rhône", 5)]
+    assert [i for i, _ in after] == [i for i, _ in before] and len(after) >= 2
+    assert [score for _, score in after] == pytest.approx([score for _, score in before])
+
+
 def test_chunks_without_vectors_are_found_by_keywords_and_wait_for_theirs(url):
     from assistant.ingest.indexing import Indexer
 

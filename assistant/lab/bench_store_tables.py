@@ -37,3 +37,11 @@ def sizes_table(rows: list[dict], header: bool = True) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def ef_table(row: dict) -> str:
+    """PostgreSQL's HNSW search at each ef_search measured for one size."""
+    lines = [f"HNSW at {row['chunks']:,} chunks:", "", "| ef_search | p50 / p95 ms | recall@10 |", "| ---: | ---: | ---: |"]
+    for r in row["ef_sweep"]:
+        lines.append(f"| {r['ef_search']} | {r['dense_ms'][0]:.1f} / {r['dense_ms'][1]:.1f} | {r['recall']:.3f} |")
+    return "\n".join(lines)

@@ -182,7 +182,8 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     if question.answerable and question.answers and "evidence" in steps:
         outcome.evidence_holds = contains_answer(" ".join(e["text"] for e in steps["evidence"]["excerpts"]), question.answers)
     if retrieval_only:
-        outcome.relevance = (steps["passage_gate"]["best_passage_cosine"], steps["sentence_gate"]["best_sentence_cosine"])
+        if "passage_gate" in steps and "sentence_gate" in steps:  # not for a summary (« Que raconte l'ouvrage … ? »): no gates
+            outcome.relevance = (steps["passage_gate"]["best_passage_cosine"], steps["sentence_gate"]["best_sentence_cosine"])
         return outcome
     outcome.refused = answer.refused
     outcome.outcome, outcome.confidence = answer.outcome, answer.confidence

@@ -16,12 +16,13 @@ TEXT_CONFIG = "french"
 
 
 def chunk_columns(dimension: int, serial: bool = True) -> str:
-    """llama-index PGVectorStore's columns (hybrid search on), plus article_id. The tsvector is
-    generated where the row is stored: on a shard, by the shard."""
+    """llama-index PGVectorStore's columns (hybrid search on), plus article_id and the words BM25
+    counts (`pgkeywords`). PGVectorStore's tsvector is generated where the row is stored: on a
+    shard, by the shard."""
     return (
         f"id {'bigserial' if serial else 'bigint'}, node_id varchar NOT NULL, article_id varchar NOT NULL, text varchar NOT NULL, "
         f"metadata_ jsonb, embedding vector({dimension}), "
-        f"text_search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('{TEXT_CONFIG}', text)) STORED"
+        f"text_search_tsv tsvector GENERATED ALWAYS AS (to_tsvector('{TEXT_CONFIG}', text)) STORED, keyword_tsv tsvector, keyword_length integer"
     )
 
 
@@ -41,7 +42,7 @@ def index_chunks(cursor, name: str) -> None:
     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_article ON {name} (article_id)")
     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_node ON {name} (node_id)")
     cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_waiting ON {name} (id) WHERE embedding IS NULL")
-    cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_tsv ON {name} USING gin (text_search_tsv)")
+    cursor.execute(f"CREATE INDEX IF NOT EXISTS {name}_keywords ON {name} USING gin (keyword_tsv)")
 
 
 def create_sharded(coordinator_url: str, shard_urls: list[str], table: str, dimension: int, hnsw: dict | None = None) -> None:

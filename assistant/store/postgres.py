@@ -1,13 +1,14 @@
 """The store on PostgreSQL with pgvector: the same methods as `local.FolderStore`, for an index
 that outgrows one machine or is read by many (`--store postgresql://…`, or ASSISTANT_STORE).
 
-Three tables, named after `?table=NAME` in the URL (default "assistant"):
+Four tables, named after `?table=NAME` in the URL (default "assistant"):
   data_NAME       one row per chunk: the columns of llama-index's PGVectorStore (id, node_id,
                   text, metadata_, embedding, text_search_tsv, French), plus article_id; a NULL
                   embedding is a chunk waiting for its vector
   NAME_articles   article id -> record (every field of the Article but its text, hash, node ids)
-  NAME_meta       the manifest, and a version bumped by every write (readers cache the
-                  article records until it changes)
+  NAME_meta       the manifest, a version bumped by every write (readers cache the article
+                  records until it changes), and the corpus totals BM25 needs
+  NAME_terms      lexeme -> how many chunks hold it: BM25's statistics (`pgkeywords`)
 
 Every write is one transaction, serialised by an advisory lock (so that the content-hash check
 and the replacement cannot interleave). Queries may go to read-only standbys listed in the URL
@@ -20,7 +21,6 @@ so that it can read what this writes.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Collection
 
@@ -28,9 +28,9 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
+from . import pgkeywords
 from .folder import article_record, check_compatible, chunk_node, content_hash, new_manifest, write_status
 from .layouts import APPROXIMATE_FROM
-from .pgcluster import TEXT_CONFIG
 from .pgconnect import Connections, parse_url, redact
 
 HNSW = {"m": 16, "ef_construction": 64}
@@ -51,6 +51,9 @@ class PostgresStore:
         self._manifest = self._read_manifest()
         if self._manifest is None:  # written with the first write
             self._manifest = new_manifest(identity, len(embed_model.get_query_embedding("dimension")), chunking)
+        elif not self._query("SELECT to_regclass(%s) IS NOT NULL", (f"{self.table}_terms",))[0][0]:
+            with self._transaction() as cursor:  # written before BM25 was kept: counted once, here
+                self._setup(cursor)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -82,18 +85,13 @@ class PostgresStore:
         return sorted(_hits(rows), key=lambda hit: -hit.score)  # relaxed order: sorted here
 
     def keywords(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
-        """The k chunks that best match the question's words (French full-text search, any word,
-        ranked by ts_rank), best first."""
-        words = " | ".join(dict.fromkeys(re.findall(r"\w+", question.lower())))
-        if not words or (among is not None and not among):
+        """The k chunks that best match the question's words by BM25 (French full-text search,
+        any word), best first."""
+        asked, _ = pgkeywords.words(question)
+        if not asked or not self._exists() or (among is not None and not among):
             return []
         where, params = _among(among)
-        sql = (
-            f"SELECT node_id, text, metadata_, ts_rank(text_search_tsv, query) AS score "
-            f"FROM data_{self.table}, to_tsquery('{TEXT_CONFIG}', %s) AS query "
-            f"WHERE text_search_tsv @@ query {where} ORDER BY score DESC LIMIT %s"
-        )
-        return _hits(self._query(sql, (words, *params, k)))
+        return _hits(self._query(pgkeywords.search_sql(self.table, where), (asked, *params, k)))
 
     def waiting(self, limit: int = 2048) -> list[TextNode]:
         """Chunks written without vectors, the oldest first: what background embedding does next."""
@@ -137,9 +135,11 @@ class PostgresStore:
             gone = list({*remove, *fresh})
             if not gone:
                 return
+            pgkeywords.count(cursor, self.table, gone, -1)
             cursor.execute(f"DELETE FROM data_{self.table} WHERE article_id = ANY(%s)", (gone,))
             cursor.execute(f"DELETE FROM {self.table}_articles WHERE article_id = ANY(%s)", (gone,))
             _insert(cursor, self.table, fresh)
+            pgkeywords.count(cursor, self.table, list(fresh), 1)
             cursor.execute(f"UPDATE {self.table}_meta SET value = to_jsonb(value::text::bigint + 1) WHERE key = 'version'")
         self._after_write()
 
@@ -163,7 +163,11 @@ class PostgresStore:
     def build_vector_index(self) -> None:
         """An HNSW index on the vectors (approximate search from then on; pgvector keeps it up to date)."""
         with self._connection(primary=True) as connection, connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute(f"SELECT count(*) FROM data_{self.table} WHERE embedding IS NOT NULL")
+            # pgvector builds the graph in memory while it fits in maintenance_work_mem, and
+            # several times slower on disk past it: room for the whole graph, a GB at least.
+            graph_mb = cursor.fetchone()[0] * (4 * self._manifest["dimension"] + 16 * HNSW["m"] + 64) * 1.5 / 2**20
+            cursor.execute(f"SET maintenance_work_mem = '{max(1024, int(graph_mb))}MB'")
             options = ", ".join(f"{key} = {value}" for key, value in HNSW.items())
             cursor.execute(f"CREATE INDEX IF NOT EXISTS data_{self.table}_hnsw ON data_{self.table} USING hnsw (embedding vector_cosine_ops) WITH ({options})")
             connection.commit()
@@ -190,6 +194,7 @@ class PostgresStore:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"assistant:{self.table}",))
         if not self._exists(cursor):
             create_tables(cursor, self.table, self._manifest["dimension"])
+        pgkeywords.create(cursor, self.table)
         cursor.execute(f"INSERT INTO {self.table}_meta VALUES ('manifest', %s), ('version', '0') ON CONFLICT DO NOTHING", (json.dumps(self._manifest),))
         cursor.execute(f"SELECT value FROM {self.table}_meta WHERE key = 'manifest'")
         check_compatible(cursor.fetchone()[0], self._identity, redact(self.url))
@@ -220,7 +225,7 @@ class PostgresStore:
         return bool(self._query("SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE '%%USING hnsw%%'", (f"data_{self.table}",)))
 
     def _tables(self) -> list[str]:
-        return [f"data_{self.table}", f"{self.table}_articles", f"{self.table}_meta"]
+        return [f"data_{self.table}", f"{self.table}_articles", f"{self.table}_meta", f"{self.table}_terms"]
 
     def _query(self, sql: str, params: tuple = (), primary: bool = False, settings: list[str] = ()) -> list[tuple]:
         with self._connection(primary) as connection, connection.cursor() as cursor:
@@ -255,15 +260,22 @@ def _insert(cursor, table: str, fresh: dict[str, tuple[dict, list[TextNode]]]) -
     from psycopg2.extras import Json, execute_values
 
     chunks = [
-        (n.id_, article_id, n.text, json.dumps(n.metadata, ensure_ascii=False), None if n.embedding is None else json.dumps(list(map(float, n.embedding))))
+        (
+            n.id_,
+            article_id,
+            n.text,
+            json.dumps(n.metadata, ensure_ascii=False),
+            None if n.embedding is None else json.dumps(list(map(float, n.embedding))),
+            *pgkeywords.words(n.text),
+        )
         for article_id, (_, nodes) in fresh.items()
         for n in nodes
     ]
     execute_values(
         cursor,
-        f"INSERT INTO data_{table} (node_id, article_id, text, metadata_, embedding) VALUES %s",
+        f"INSERT INTO data_{table} (node_id, article_id, text, metadata_, embedding, keyword_tsv, keyword_length) VALUES %s",
         chunks,
-        template="(%s, %s, %s, %s::jsonb, %s::vector)",
+        template=f"(%s, %s, %s, %s::jsonb, %s::vector, {pgkeywords.WORDS}, %s)",
         page_size=500,
     )
     records = [(a, Json(record)) for a, (record, _) in fresh.items()]
