@@ -223,4 +223,26 @@ def test_the_url_names_the_table_and_the_replicas_and_info_hides_the_password():
     assert where.replicas == ["postgresql://app:secret@db2:5432/news?sslmode=require", "postgresql://app:secret@db3:6432/news?sslmode=require"]
     assert redact("postgresql://app:secret@db1:5432/news") == "postgresql://app:***@db1:5432/news"
     plain = parse_url("postgresql://db1/news")
-    assert (plain.replicas, plain.table, plain.ef_search) == ([], "assistant", 100)
+    assert (plain.replicas, plain.table, plain.ef_search) == ([], "assistant", None), "no ef_search: the one measured on the index"
+
+
+def test_the_hnsw_index_is_searched_with_the_candidates_measured_for_its_recall(server):
+    from assistant.lab import bench_store
+    from assistant.store import pghnsw
+
+    url = pg.table_url(server.url())
+    store = bench_store.open_store(url)
+    bench_store.fill(store, 3_000)
+    assert store.info()["vector_search"].startswith("exact")
+    measured = store.build_vector_index()
+    assert measured in pghnsw.CANDIDATES and store.info()["vector_search"] == f"HNSW (pgvector, ef_search {measured})"
+
+    def searched_with(where: str) -> str:  # what a vector search of this store sets
+        reader = bench_store.open_store(where)
+        return reader._query("SELECT current_setting('hnsw.ef_search')", settings=pghnsw.settings(reader.table, reader._ef_search))[0][0]
+
+    assert searched_with(url) == str(measured), "another process searches with the measured value"
+    assert searched_with(f"{url}&ef_search=321") == "321", "the URL's value wins"
+    with psycopg2.connect(server.url()) as connection, connection.cursor() as cursor:
+        assert pghnsw.calibrate(cursor, store.table, target_recall=0.0) == pghnsw.CANDIDATES[0]
+        assert pghnsw.calibrate(cursor, store.table, target_recall=1.01) == pghnsw.CANDIDATES[-1], "none reaches it: the most"

@@ -12,9 +12,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ..errors import IndexStoreError, InputError, MissingDependencyError
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
-# Candidates an HNSW search keeps. Measured (docs/store.md): recall@10 1.000 at 100,000 chunks,
-# 0.825 at 1M (p50 12 ms) on synthetic clustered vectors; more candidates, more recall, slower.
-EF_SEARCH = 100
 POOL = 16  # connections per server and process: the chat page's threads, at most
 
 
@@ -76,7 +73,7 @@ class StoreURL:
     primary: str
     replicas: list[str]
     table: str = "assistant"
-    ef_search: int = EF_SEARCH
+    ef_search: int | None = None  # candidates an HNSW search keeps; None: those measured (`pghnsw`)
 
 
 def parse_url(url: str) -> StoreURL:
@@ -87,7 +84,8 @@ def parse_url(url: str) -> StoreURL:
     if not NAME.match(table):
         raise InputError(f"table={table!r} in the store URL: use lower-case letters, digits and _ (at most 41)")
     try:
-        ef_search = int(query.pop("ef_search", EF_SEARCH))
+        ef_search = int(query["ef_search"]) if "ef_search" in query else None
+        query.pop("ef_search", None)
     except ValueError:
         raise InputError("ef_search in the store URL must be a whole number (candidates an HNSW search keeps)") from None
     hosts = [h for h in query.pop("replicas", "").split(",") if h]

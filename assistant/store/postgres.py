@@ -28,12 +28,11 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
-from . import pgkeywords
+from . import pghnsw, pgkeywords
 from .folder import article_record, check_compatible, chunk_node, content_hash, new_manifest, write_status
 from .layouts import APPROXIMATE_FROM
 from .pgconnect import Connections, parse_url, redact
 
-HNSW = {"m": 16, "ef_construction": 64}
 REPLAY_WAIT_S = 10.0
 
 
@@ -76,12 +75,8 @@ class PostgresStore:
         vectors are not seen. Exact unless the table has an HNSW index."""
         vector = json.dumps(self._embed.get_query_embedding(question))
         where, params = _among(among)
-        sql = (
-            f"SELECT node_id, text, metadata_, 1 - (embedding <=> %s::vector) AS score FROM data_{self.table} "
-            f"WHERE embedding IS NOT NULL {where} ORDER BY embedding <=> %s::vector LIMIT %s"
-        )
-        settings = [f"SET LOCAL hnsw.ef_search = {self._ef_search}", "SET LOCAL hnsw.iterative_scan = relaxed_order"]
-        rows = self._query(sql, (vector, *params, vector, k), settings=settings)
+        settings = pghnsw.settings(self.table, self._ef_search)
+        rows = self._query(pghnsw.dense_sql(self.table, where), (vector, *params, vector, k), settings=settings)
         return sorted(_hits(rows), key=lambda hit: -hit.score)  # relaxed order: sorted here
 
     def keywords(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
@@ -114,7 +109,7 @@ class PostgresStore:
             "articles": len(self.articles()),
             "chunks": counts[0],
             "waiting_for_vectors": counts[1],
-            "vector_search": f"HNSW (pgvector, ef_search {self._ef_search})" if index else "exact (pgvector, every vector)",
+            "vector_search": f"HNSW (pgvector, ef_search {self._candidates()})" if index else "exact (pgvector, every vector)",
             "replicas": len(self._replica_urls),
             "bytes_on_disk": int(size),
         }
@@ -160,17 +155,11 @@ class PostgresStore:
         self._after_write()
         return done
 
-    def build_vector_index(self) -> None:
-        """An HNSW index on the vectors (approximate search from then on; pgvector keeps it up to date)."""
-        with self._connection(primary=True) as connection, connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM data_{self.table} WHERE embedding IS NOT NULL")
-            # pgvector builds the graph in memory while it fits in maintenance_work_mem, and
-            # several times slower on disk past it: room for the whole graph, a GB at least.
-            graph_mb = cursor.fetchone()[0] * (4 * self._manifest["dimension"] + 16 * HNSW["m"] + 64) * 1.5 / 2**20
-            cursor.execute(f"SET maintenance_work_mem = '{max(1024, int(graph_mb))}MB'")
-            options = ", ".join(f"{key} = {value}" for key, value in HNSW.items())
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS data_{self.table}_hnsw ON data_{self.table} USING hnsw (embedding vector_cosine_ops) WITH ({options})")
-            connection.commit()
+    def build_vector_index(self) -> int:
+        """An HNSW index on the vectors (approximate search from then on; pgvector keeps it up
+        to date), and the ef_search that finds the target recall on it; returns that."""
+        with self._connection(primary=True) as connection:
+            return pghnsw.build(connection, self.table, self._manifest["dimension"])
 
     # -- the database -------------------------------------------------------------------------
 
@@ -220,6 +209,13 @@ class PostgresStore:
             found = self._query(sql, params)[0][0]
         self._ready = bool(found) and cursor is None  # inside a transaction it may still roll back
         return bool(found)
+
+    def _candidates(self) -> int:
+        """The ef_search vector searches use: the URL's, else the one measured, else the default."""
+        if self._ef_search is not None:
+            return self._ef_search
+        rows = self._query(f"SELECT value FROM {self.table}_meta WHERE key = 'ef_search'")
+        return int(rows[0][0]) if rows else pghnsw.EF_SEARCH
 
     def _vector_index(self) -> bool:
         return bool(self._query("SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE '%%USING hnsw%%'", (f"data_{self.table}",)))
