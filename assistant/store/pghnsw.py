@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .layouts import TARGET_RECALL
 
-OPTIONS = {"m": 16, "ef_construction": 64}
+OPTIONS = {"m": 24, "ef_construction": 128}
 EF_SEARCH = 100  # before any measurement (a table indexed by hand, or on shards)
 CANDIDATES = (100, 200, 400, 800, 1000)  # tried in turn; pgvector allows 1000 at most
 RECALL_QUERIES = 32  # each also searched exactly, which reads every vector: 3 s at 1M chunks
