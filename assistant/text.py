@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # -- sentences -------------------------------------------------------------------------------
 
@@ -22,6 +23,7 @@ ABBREVIATIONS = frozenset(
 # typography puts a space, often a non-breaking one, before « » »), then space.
 _END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]*[»”])?[\"')\]’]*(?=\s)")
 _WORD_BEFORE = re.compile(r"([\w.-]+)$")
+_LONGEST_WORD = 64
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -65,7 +67,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
 def _is_abbreviation(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    match = _WORD_BEFORE.search(text, 0, dot)
+    # The word before the dot, looked for in the characters just before it (searched from the
+    # start of the text, each dot read the whole text again). A word the window cuts is decided
+    # as a whole one is: by what follows its last dot, inside the window, or by its length.
+    match = _WORD_BEFORE.search(text, max(0, dot - _LONGEST_WORD), dot)
     if not match:
         return False
     word = match.group(1).lower().rsplit(".", 1)[-1].lstrip("-")
@@ -100,6 +105,7 @@ STOPWORDS = frozenset().union(*STOPWORDS_BY_LANGUAGE.values())
 STEM_CHARS = 6  # crude, but enough to match « rencontré » with « rencontre » and « ukrainienne » with « ukrainien »
 
 
+@lru_cache(maxsize=1 << 16)  # words repeat: folding each anew was a tenth of a bulk ingest
 def fold(word: str) -> str:
     """Lower-case, without accents: « Été » -> « ete »."""
     decomposed = unicodedata.normalize("NFKD", word.lower())

@@ -47,6 +47,14 @@ def test_french_abbreviations_and_initials_do_not_end_sentences():
     ]
 
 
+def test_a_long_word_before_a_dot_is_no_abbreviation_however_long_the_text():
+    # The word before a dot is looked for in a window: one longer than it ends its sentence.
+    long_word = "anticonstitutionnellement" * 3 + "m"
+    text = " ".join(["Le Dr. Martin est venu."] * 200 + [f"Il a dit {long_word}. Puis il est parti."])
+    found = sentences_of(text)
+    assert len(found) == 202 and found[0] == "Le Dr. Martin est venu." and found[-2:] == [f"Il a dit {long_word}.", "Puis il est parti."]
+
+
 def test_guillemets_stay_with_their_sentence():
     text = "« Cela fait une différence. » Il a ajouté : « Nous devons répondre ! » Puis il est parti."
     assert sentences_of(text) == ["« Cela fait une différence. »", "Il a ajouté : « Nous devons répondre ! »", "Puis il est parti."]

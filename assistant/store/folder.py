@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -234,7 +234,7 @@ def content_hash(article: Article | Recorded, chunking: dict) -> str:
     """Changes when the article or the way it is chunked changes."""
     if isinstance(article, Recorded):
         return article.record["hash"]
-    content = {k: v for k, v in asdict(article).items() if k not in DERIVED}
+    content = {k: v for k, v in _fields(article).items() if k not in DERIVED}
     payload = json.dumps([content, chunking], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -254,8 +254,13 @@ def article_record(article: Article | Recorded, nodes: list[TextNode], chunking:
     if isinstance(article, Recorded):
         return {**article.record, "node_ids": [node.id_ for node in nodes]}
     # as JSON keeps them: a tuple (the MinHash signature) is a list once read back
-    record = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(article).items() if k not in ("id", "text")}
+    record = {k: list(v) if isinstance(v, tuple) else v for k, v in _fields(article).items() if k not in ("id", "text")}
     return {**record, "hash": content_hash(article, chunking), "chars": len(article.text), "node_ids": [node.id_ for node in nodes]}
+
+
+def _fields(article: Article) -> dict:
+    """The article's fields as they are (all flat: `asdict`'s deep copy took a tenth of a bulk ingest)."""
+    return {f.name: getattr(article, f.name) for f in fields(article)}
 
 
 def make_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
