@@ -246,3 +246,10 @@ def test_the_hnsw_index_is_searched_with_the_candidates_measured_for_its_recall(
     with psycopg2.connect(server.url()) as connection, connection.cursor() as cursor:
         assert pghnsw.calibrate(cursor, store.table, target_recall=0.0) == pghnsw.CANDIDATES[0]
         assert pghnsw.calibrate(cursor, store.table, target_recall=1.01) == pghnsw.CANDIDATES[-1], "none reaches it: the most"
+
+
+def test_keywords_count_the_title_with_the_passage_on_both_stores(url, tmp_path):
+    article = Article(id="tram", title="Le tramway de Lyon", text="Une nouvelle ligne relie Gerland à Vaise depuis septembre.")
+    for assistant in (pg.assistant_on(url), pg.assistant_on(None, tmp_path / "index")):
+        assistant.ingest_articles([article, *pg.OTHERS])
+        assert [h.node.metadata["article_id"] for h in assistant.store.keywords("tramway", 3)] == ["tram"], "the word is only in the title"

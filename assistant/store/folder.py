@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 
 from ..errors import IndexStoreError
 from ..types import DERIVED, Article, Chunk
@@ -101,18 +101,15 @@ def load_vectors(index_dir: Path, name: str) -> np.ndarray:
 # -- writing ----------------------------------------------------------------------------------
 
 
-def write_segment(
-    index_dir: Path, name: str, chunks: list[dict], articles: dict[str, dict], vectors: np.ndarray | None, counts: TermCounts | None = None
-) -> Segment:
-    """Write a segment folder whole (into a staging folder renamed at the end) and return it.
-    The chunks' term counts are computed unless given (a merge of segments has them)."""
+def write_segment(index_dir: Path, name: str, chunks: list[dict], articles: dict[str, dict], vectors: np.ndarray | None, counts: TermCounts) -> Segment:
+    """Write a segment folder whole (into a staging folder renamed at the end), with the chunks'
+    term counts (of their `keyword_text`), and return it."""
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=index_dir))
     try:
         with (staging / CHUNKS).open("w", encoding="utf-8") as out:
             for chunk in chunks:
                 out.write(json.dumps(chunk, ensure_ascii=False) + "\n")
         _write_json(staging / ARTICLES, articles)
-        counts = counts or TermCounts.of(chunk["text"] for chunk in chunks)
         counts.save(staging)
         if vectors is not None:
             np.save(staging / VECTORS, vectors)
@@ -268,6 +265,13 @@ def make_nodes(article: Article, chunks: list[Chunk]) -> list[TextNode]:
     about = {"article_id": article.id, "title": article.title, "source": article.source, "date": article.date, "url": article.url}
     embed_title = not article.title_from_text
     return [chunk_node(f"{article.id}::{i}", chunk.text, {**about, "start": chunk.start, "end": chunk.end}, embed_title) for i, chunk in enumerate(chunks)]
+
+
+def keyword_text(node: TextNode) -> str:
+    """The words BM25 counts for a chunk: what is embedded, the title with the passage (as
+    llama-index's BM25Retriever counted them; without the title, recall@1 fell from 0.855 to
+    0.841 on the PIAF dev split)."""
+    return node.get_content(metadata_mode=MetadataMode.EMBED)
 
 
 def chunk_node(node_id: str, text: str, metadata: dict, embed_title: bool = True) -> TextNode:

@@ -256,6 +256,7 @@ class FolderStore:
         chunks = [{"id": n.id_, "text": n.text, "metadata": n.metadata} for n in nodes]
         if vectors is None and nodes and all(n.embedding is not None for n in nodes):
             vectors = np.asarray([n.embedding for n in nodes], dtype=np.float32)
+        counts = counts or TermCounts.of(folder.keyword_text(n) for n in nodes)  # a merge brings its own
         segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors, counts)
         catalog.segments.append({"name": name, "first_id": catalog.next_id, "chunks": len(chunks), "embedded": vectors is not None, "removed": []})
         catalog.next_id += len(chunks)

@@ -5,8 +5,8 @@ rank alike.
 `ts_rank` over PostgreSQL's own French `tsvector` is not BM25: it weighs every word of the question
 alike, however common, and found the gold paragraph in the top 5 for 4.7 points fewer PIAF
 questions; BM25 over PostgreSQL's French parser and stop words still found 1.4 points fewer than
-the local store (docs/store.md). So each chunk's words are the local store's tokens, stemmed here
-and written with the chunk as a `tsvector` (`keyword_tsv`, GIN-indexed: a lexeme's positions give
+the local store (docs/store.md). So each chunk's words are the local store's tokens of its
+`keyword_text` (the title with the passage), stemmed here and written with the chunk as a `tsvector` (`keyword_tsv`, GIN-indexed: a lexeme's positions give
 its term frequency), with their number (`keyword_length`). BM25 also needs how many chunks hold
 each word and the corpus's size; every write keeps them in its transaction (under the store's
 write lock, so writers never race on them):
@@ -19,6 +19,7 @@ The candidates are the chunks holding any of the question's lexemes, every one o
 
 from __future__ import annotations
 
+from .folder import chunk_node, keyword_text
 from .keywords import K1, B, tokens
 
 # Tokens are written space-separated and read back by the `simple` configuration (no stemming,
@@ -109,7 +110,7 @@ def _backfill(cursor, table: str) -> None:
     from psycopg2.extras import execute_values
 
     while True:
-        cursor.execute(f"SELECT id, text FROM data_{table} WHERE keyword_tsv IS NULL LIMIT %s", (BACKFILL_BATCH,))
+        cursor.execute(f"SELECT id, node_id, text, metadata_ FROM data_{table} WHERE keyword_tsv IS NULL LIMIT %s", (BACKFILL_BATCH,))
         rows = cursor.fetchall()
         if not rows:
             return
@@ -117,5 +118,5 @@ def _backfill(cursor, table: str) -> None:
             cursor,
             f"UPDATE data_{table} AS d SET keyword_tsv = {WORDS.replace('%s', 'v.words')}, keyword_length = v.length "
             "FROM (VALUES %s) AS v(id, words, length) WHERE d.id = v.id",
-            [(row_id, *words(text)) for row_id, text in rows],
+            [(row_id, *words(keyword_text(chunk_node(node_id, text, metadata)))) for row_id, node_id, text, metadata in rows],
         )

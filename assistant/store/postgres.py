@@ -29,7 +29,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
 from . import pghnsw, pgkeywords
-from .folder import article_record, check_compatible, chunk_node, content_hash, new_manifest, write_status
+from .folder import article_record, check_compatible, chunk_node, content_hash, keyword_text, new_manifest, write_status
 from .layouts import APPROXIMATE_FROM
 from .pgconnect import Connections, parse_url, redact
 
@@ -262,7 +262,7 @@ def _insert(cursor, table: str, fresh: dict[str, tuple[dict, list[TextNode]]]) -
             n.text,
             json.dumps(n.metadata, ensure_ascii=False),
             None if n.embedding is None else json.dumps(list(map(float, n.embedding))),
-            *pgkeywords.words(n.text),
+            *pgkeywords.words(keyword_text(n)),
         )
         for article_id, (_, nodes) in fresh.items()
         for n in nodes
