@@ -130,11 +130,17 @@ def _refused(outcome: Outcome) -> Outcome:
 def checks(outcomes: list[Outcome]) -> list[Outcome]:
     """The outcomes of the same run as the hand-set checks would have decided them (the default
     before the confidence model): the short answer unless a check found a reason to refuse."""
+    return [_by_checks(o) for o in outcomes]
+
+
+def _by_checks(outcome: Outcome) -> Outcome:
     from dataclasses import replace
 
-    return [
-        o if o.answer_probability is None else replace(o, outcome="answer", refused=False) if o.candidate and not o.finding else _refused(o) for o in outcomes
-    ]
+    if outcome.answer_probability is None:  # not decided by the models (refused before, or cross-lingual): as it was
+        return outcome
+    if outcome.candidate and not outcome.finding:
+        return replace(outcome, outcome="answer", refused=False)
+    return _refused(outcome)
 
 
 GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)

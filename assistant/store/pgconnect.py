@@ -84,8 +84,8 @@ def parse_url(url: str) -> StoreURL:
     if not NAME.match(table):
         raise InputError(f"table={table!r} in the store URL: use lower-case letters, digits and _ (at most 41)")
     try:
-        ef_search = int(query["ef_search"]) if "ef_search" in query else None
-        query.pop("ef_search", None)
+        given = query.pop("ef_search", None)
+        ef_search = None if given is None else int(given)
     except ValueError:
         raise InputError("ef_search in the store URL must be a whole number (candidates an HNSW search keeps)") from None
     hosts = [h for h in query.pop("replicas", "").split(",") if h]

@@ -36,9 +36,13 @@ def settings(table: str, ef_search: int | None) -> list[str]:
     if ef_search is not None:
         candidates = f"SET LOCAL hnsw.ef_search = {int(ef_search)}"
     else:
-        measured = f"(SELECT value #>> '{{}}' FROM {table}_meta WHERE key = 'ef_search')"
-        candidates = f"SELECT set_config('hnsw.ef_search', coalesce({measured}, '{EF_SEARCH}'), true)"
+        candidates = f"SELECT set_config('hnsw.ef_search', {measured_sql(table)}, true)"
     return [candidates, "SET LOCAL hnsw.iterative_scan = relaxed_order"]
+
+
+def measured_sql(table: str) -> str:
+    """The ef_search measured on the table's index, else EF_SEARCH, as text (an SQL expression)."""
+    return f"coalesce((SELECT value #>> '{{}}' FROM {table}_meta WHERE key = 'ef_search'), '{EF_SEARCH}')"
 
 
 def build(connection, table: str, dimension: int) -> int:

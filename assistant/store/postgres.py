@@ -214,8 +214,7 @@ class PostgresStore:
         """The ef_search vector searches use: the URL's, else the one measured, else the default."""
         if self._ef_search is not None:
             return self._ef_search
-        rows = self._query(f"SELECT value FROM {self.table}_meta WHERE key = 'ef_search'")
-        return int(rows[0][0]) if rows else pghnsw.EF_SEARCH
+        return int(self._query(f"SELECT {pghnsw.measured_sql(self.table)}")[0][0])
 
     def _vector_index(self) -> bool:
         return bool(self._query("SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE '%%USING hnsw%%'", (f"data_{self.table}",)))
