@@ -88,15 +88,15 @@ class Settings:
     # fitted on the PIAF training split (`assistant train confidence`), "default" for the one
     # shipped in the package, "" to answer by the hand-set checks alone (the behaviour before).
     # On the dev split it refuses 92 % of the probes against 81 % for the checks, with fewer
-    # answerable questions refused (14.6 % against 15.6 %; docs/confidence.md).
+    # answerable questions refused (12.4 % against 15.8 %; docs/confidence.md).
     confidence_model: str = "default"
     # Give the short answer when its probability of being right reaches `answer_threshold`: 0.5,
-    # more likely right than wrong (dev: 70 % of those given are right; reliability by decile
+    # more likely right than wrong (dev: 71 % of those given are right; reliability by decile
     # within a few points). Else quote the sentence when its probability of holding the answer
-    # reaches `quote_threshold`: 0.25, the lowest at which the dev probes are refused at the
-    # issue's 92 % (0.20: 89 %, 0.30: 94 % but 18 % of answerable questions refused). Else refuse.
+    # reaches `quote_threshold`: 0.27, the lowest (by 0.01) at which the dev probes are refused at
+    # the 92 % (0.25: 90.7 %, 0.30: 94.7 % but 15 % of answerable questions refused). Else refuse.
     answer_threshold: float = 0.5
-    quote_threshold: float = 0.25
+    quote_threshold: float = 0.27
     max_answer_tokens: int = 80  # one short sentence and its markers; bounds a runaway answer to ~6 s
     context_window: int = 2048
     threads: int = field(default_factory=lambda: os.cpu_count() or 2)

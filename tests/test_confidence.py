@@ -85,6 +85,9 @@ def test_collected_rows_hold_the_signals_and_the_labels(make_assistant, tmp_path
     rows = collect(assistant, [right], [probe], tmp_path / "rows.jsonl", progress=False)
     assert [r["answerable"] for r in rows] == [True, False]
     assert rows[0]["answer_right"] and rows[0]["quote_right"] and rows[0]["f1"] > 0.5
+    assert rows[0]["surest"] in MILLEY.text and rows[0]["surest_right"] == ("sud-est de la Pologne" in rows[0]["surest"]), (
+        "the evidence's surest sentence is recorded beside the quoted one"
+    )
     assert not rows[1]["answer_right"] and not rows[1]["quote_right"], "a probe is never right"
     again = collect(assistant, [right], [probe], tmp_path / "rows.jsonl", progress=False)
     assert again == rows, "a rerun reads the rows already collected"
@@ -135,6 +138,22 @@ def test_a_run_at_thresholds_zero_replays_any_other_threshold():
     again.finding = "unsupported"
     [dropped] = selective.checks([again])
     assert dropped.outcome == "refused" and dropped.refused and not dropped.right
+
+
+def test_another_model_is_replayed_on_the_signals_a_run_recorded():
+    question = Question("q", "Où ?", ("cave",), "c", True)
+    recorded = Outcome(question, refused=False, answer_probability=0.2, candidate="Dans une cave [1].", quote_probability=0.3, quote="L'article dit : « … » [1].")
+    recorded.signals = {"support": 1.0, "verbatim": 1.0}
+    refused_before = Outcome(Question("p", "?", (), None, False), refused=True)  # no decision: nothing to rescore
+    again = [Outcome.from_dict(json.loads(json.dumps(o.to_dict()))) for o in (recorded, refused_before)]
+    model = ConfidenceModel(constant(0.9, ("support",)), constant(0.6), {})
+    rescored, untouched = selective.rescore(again, model)
+    assert rescored.answer_probability == pytest.approx(0.9) and rescored.quote_probability == pytest.approx(0.6)
+    assert untouched == again[1]
+    assert selective.replay([rescored], 0.5, 0.5)[0].outcome == "answer"
+    again[0].signals = None
+    with pytest.raises(ValueError, match="no signals"):
+        selective.rescore(again, model)
 
 
 def test_an_answer_in_another_language_than_its_source_is_decided_by_the_checks(make_assistant, tmp_path):

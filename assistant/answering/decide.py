@@ -59,6 +59,7 @@ class Decide:
             "candidate": query.text,  # what the other outcomes would have given (the evaluation replays them)
             "quote": quote_text(quote, query.language) if quote else "",
             "quote_n": quote.n if quote else None,
+            "signals": row,  # what the models read: another model can be replayed on a recorded run
         }
         checks = trace.get("verify", {})
         if checks.get("cross_lingual"):

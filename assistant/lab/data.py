@@ -56,6 +56,7 @@ class Outcome:
     quote: str | None = None  # the quote the decision weighed (given or not)
     quote_cited_right: bool | None = None  # whether the quoted sentence's passage holds a gold answer
     finding: str | None = None  # the refusal the checks would decide without a confidence model
+    signals: dict | None = None  # what the confidence models read (`confidence.signals`)
 
     @property
     def answered(self) -> bool:
@@ -96,6 +97,7 @@ class Outcome:
             "quote": self.quote,
             "quote_cited_right": self.quote_cited_right,
             "finding": self.finding,
+            "signals": self.signals,
         }
 
     @classmethod

@@ -190,6 +190,7 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
     decided = steps.get("decide", {})
     outcome.answer_probability, outcome.candidate = decided.get("answer_probability"), decided.get("candidate")
     outcome.quote_probability, outcome.quote = decided.get("quote_probability"), decided.get("quote")
+    outcome.signals = decided.get("signals")
     if decided.get("quote_n"):
         outcome.quote_cited_right = contains_answer(answer.passages[decided["quote_n"] - 1].text, question.answers)
     outcome.finding = steps.get("verify", {}).get("finding")

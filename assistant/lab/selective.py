@@ -120,6 +120,26 @@ def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: fl
     return replayed
 
 
+def rescore(outcomes: list[Outcome], model) -> list[Outcome]:
+    """The outcomes with the probabilities another `ConfidenceModel` gives the signals they
+    recorded: exact, as the signals come from stages before the decision. Replay thresholds on
+    the result to see what that model would have decided on the same run."""
+    from dataclasses import replace
+
+    if any(o.answer_probability is not None and o.signals is None for o in outcomes):
+        raise ValueError("this run recorded no signals (a run before they were written): run the evaluation again")
+    return [
+        replace(
+            o,
+            answer_probability=model.answer.probability(o.signals) if o.candidate else 0.0,
+            quote_probability=model.quote.probability(o.signals) if o.quote else 0.0,
+        )
+        if o.answer_probability is not None
+        else o
+        for o in outcomes
+    ]
+
+
 def _refused(outcome: Outcome) -> Outcome:
     """The outcome as a refusal: nothing said, nothing cited."""
     from dataclasses import replace
@@ -163,9 +183,12 @@ def grid_table(outcomes: list[Outcome], grid=GRID) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m assistant.lab.selective DETAILS.jsonl (a run at thresholds 0)
+if __name__ == "__main__":  # python -m assistant.lab.selective DETAILS.jsonl [MODEL.json] (a run at thresholds 0)
     import sys
+    from pathlib import Path
 
+    from ..answering.confidence import ConfidenceModel
     from .data import read_jsonl
 
-    print(grid_table([Outcome.from_dict(record) for record in read_jsonl(sys.argv[1])]))
+    recorded = [Outcome.from_dict(record) for record in read_jsonl(sys.argv[1])]
+    print(grid_table(rescore(recorded, ConfidenceModel.load(Path(sys.argv[2]))) if len(sys.argv) > 2 else recorded))

@@ -48,7 +48,9 @@ def row(answer, record: dict, answerable: bool) -> dict:
     """One question's signals and labels, from the answer `Assistant.inspect` gave."""
     trace = {step.stage: step.details for step in answer.trace}
     golds = record["answers"] if answerable else []
-    quote = quoted(answer.citations, answer.passages, trace.get("evidence", {}).get("sentences", []))
+    sentences = trace.get("evidence", {}).get("sentences", [])
+    quote = quoted(answer.citations, answer.passages, sentences)
+    surest = quoted([], answer.passages, sentences)  # the evidence's surest sentence, cited or not
     text = strip_markers(answer.text)
     refusals = [step.details["refusal"] for step in answer.trace if "refusal" in step.details]
     return {
@@ -61,6 +63,9 @@ def row(answer, record: dict, answerable: bool) -> dict:
         "f1": token_f1(short_answer(answer.text), golds) if text and golds else 0.0,
         "quote": quote.quote if quote else "",
         "quote_right": quote is not None and contains_answer(quote.quote, golds),
+        "surest": surest.quote if surest else "",
+        "surest_right": surest is not None and contains_answer(surest.quote, golds),
+        "surest_cited": quote is not None and surest is not None and (quote.n, quote.quote_start) == (surest.n, surest.quote_start),
         "cited_right": any(contains_answer(c.passage.text, golds) for c in answer.citations),
         "citations": len(answer.citations),
         "rules_refusal": refusals[0] if refusals else None,
