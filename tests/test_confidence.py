@@ -142,7 +142,8 @@ def test_a_run_at_thresholds_zero_replays_any_other_threshold():
 
 def test_another_model_is_replayed_on_the_signals_a_run_recorded():
     question = Question("q", "Où ?", ("cave",), "c", True)
-    recorded = Outcome(question, refused=False, answer_probability=0.2, candidate="Dans une cave [1].", quote_probability=0.3, quote="L'article dit : « … » [1].")
+    recorded = Outcome(question, refused=False, answer_probability=0.2, candidate="Dans une cave [1].")
+    recorded.quote_probability, recorded.quote = 0.3, "L'article dit : « … » [1]."
     recorded.signals = {"support": 1.0, "verbatim": 1.0}
     refused_before = Outcome(Question("p", "?", (), None, False), refused=True)  # no decision: nothing to rescore
     again = [Outcome.from_dict(json.loads(json.dumps(o.to_dict()))) for o in (recorded, refused_before)]
