@@ -88,7 +88,7 @@ class Settings:
     # fitted on the PIAF training split (`assistant train confidence`), "default" for the one
     # shipped in the package, "" to answer by the hand-set checks alone (the behaviour before).
     # On the dev split it refuses 92 % of the probes against 81 % for the checks, with fewer
-    # answerable questions refused (12.4 % against 15.8 %; docs/confidence.md).
+    # answerable questions refused (13.2 % against 15.8 %; docs/confidence.md).
     confidence_model: str = "default"
     # Give the short answer when its probability of being right reaches `answer_threshold`: 0.5,
     # more likely right than wrong (dev: 71 % of those given are right; reliability by decile

@@ -2,6 +2,7 @@
 
 import json
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -77,6 +78,16 @@ def test_an_off_topic_draft_is_weighed_not_refused_when_a_model_decides(make_ass
     assert "refusal" not in verify.details and verify.details["kind_fits"] is True
 
 
+def test_an_answer_without_the_kind_asked_is_refused_however_sure_the_model(make_assistant, tmp_path):
+    # The training split holds one such answer: the model cannot learn it, the decision refuses it.
+    model = tmp_path / "model.json"
+    ConfidenceModel(constant(0.95), constant(0.95), {}).save(model)
+    assistant = make_assistant({"âge": "Vers 11 heures du matin [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
+    assistant.ingest_articles([MILLEY])
+    answer = assistant.ask("Quel âge a Milley ?")
+    assert answer.refused and answer.refusal_reason == "answer_type", answer.text
+
+
 def test_collected_rows_hold_the_signals_and_the_labels(make_assistant, tmp_path):
     assistant = make_assistant({"Où Milley": "Dans le sud-est de la Pologne [1].", "Kremlin": "Kyiv [1]."}, chunk_chars=200, overlap_chars=0)
     assistant.ingest_articles([MILLEY])
@@ -129,6 +140,8 @@ def test_a_run_at_thresholds_zero_replays_any_other_threshold():
     [answered] = selective.replay([again], 0.3, 0.5)
     [quoted] = selective.replay([again], 0.5, 0.5)
     [refused] = selective.replay([again], 0.5, 0.8)
+    [vetoed] = selective.replay([replace(again, finding="answer_type")], 0.3, 0.5)
+    assert vetoed.outcome == "refused", "an answer without the kind asked is refused, as decide does"
     assert answered.outcome == "answer" and answered.short == "Dans une cave"
     assert quoted.outcome == "quote" and quoted.short == "" and quoted.right and quoted.citations_with_answer == 1
     assert refused.outcome == "refused" and refused.refused and not refused.right

@@ -70,6 +70,11 @@ class Decide:
                 query.outcome = "answer"
                 return Decision("answer (checks)", details)
             return Decision(details=details, refusal=Refusal(checks["finding"]) if checks.get("finding") else Refusal.UNSURE)
+        if checks.get("finding") == Refusal.ANSWER_TYPE.value:
+            # An answer without the kind of thing asked (a time for « quel âge ») is not weighed:
+            # the training split holds one such answer in 625, too few for the model to learn that
+            # it is wrong, and its sentence, lacking that kind too, is no quote for the question.
+            return Decision(details=details, refusal=Refusal.ANSWER_TYPE)
         if query.text and answer >= self.answer_threshold:
             query.outcome, query.confidence = "answer", answer
             return Decision("answer", details)

@@ -7,6 +7,7 @@ to weigh, its probability and whether it held a gold answer, given or not."""
 from __future__ import annotations
 
 from ..answering.citations import strip_markers
+from ..answering.policy import Refusal
 from .data import Outcome
 from .metrics import contains_answer
 
@@ -110,6 +111,8 @@ def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: fl
     for o in outcomes:
         if o.answer_probability is None:  # refused before the decision
             replayed.append(o)
+        elif o.finding == Refusal.ANSWER_TYPE.value:  # not weighed (decide.Decide.run)
+            replayed.append(_refused(o))
         elif o.candidate and o.answer_probability >= answer_threshold:
             replayed.append(replace(o, outcome="answer", refused=False))
         elif o.quote and (o.quote_probability or 0.0) >= quote_threshold:
