@@ -46,15 +46,22 @@ def test_a_model_survives_saving_and_loading(tmp_path):
     assert again == model and again.answer.probability({"verbatim": 1.0}) == pytest.approx(0.8)
 
 
+def deciding(make_assistant, tmp_path, answer_p: float, quote_p: float, script: dict, **settings):
+    """An assistant over the Milley article whose fake model writes `script`, decided by
+    confidence models that say `answer_p` and `quote_p` whatever they read."""
+    model = tmp_path / "model.json"
+    ConfidenceModel(constant(answer_p), constant(quote_p), {}).save(model)
+    assistant = make_assistant(script, chunk_chars=200, overlap_chars=0, confidence_model=str(model), **settings)
+    assistant.ingest_articles([MILLEY])
+    return assistant
+
+
 @pytest.mark.parametrize(
     ("answer_p", "quote_p", "outcome"),
     [(0.9, 0.9, "answer"), (0.2, 0.9, "quote"), (0.2, 0.2, "refused")],
 )
 def test_decide_answers_quotes_or_refuses(make_assistant, tmp_path, answer_p, quote_p, outcome):
-    model = tmp_path / "model.json"
-    ConfidenceModel(constant(answer_p), constant(quote_p), {}).save(model)
-    assistant = make_assistant({"Où Milley": "Dans le sud-est de la Pologne [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
-    assistant.ingest_articles([MILLEY])
+    assistant = deciding(make_assistant, tmp_path, answer_p, quote_p, {"Où Milley": "Dans le sud-est de la Pologne [1]."})
     answer = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
     assert answer.outcome == outcome and "decide" in [step.stage for step in answer.trace]
     if outcome == "answer":
@@ -69,10 +76,7 @@ def test_decide_answers_quotes_or_refuses(make_assistant, tmp_path, answer_p, qu
 
 def test_an_off_topic_draft_is_weighed_not_refused_when_a_model_decides(make_assistant, tmp_path):
     # With a confidence model, the hand-set checks become its signals instead of refusing.
-    model = tmp_path / "model.json"
-    ConfidenceModel(constant(0.9), constant(0.1), {}).save(model)
-    assistant = make_assistant({"Kremlin": "Mardi [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
-    assistant.ingest_articles([MILLEY])
+    assistant = deciding(make_assistant, tmp_path, 0.9, 0.1, {"Kremlin": "Mardi [1]."})
     answer = assistant.inspect("Quand le Kremlin a-t-il critiqué Washington ?")
     verify = next(step for step in answer.trace if step.stage == "verify")
     assert "refusal" not in verify.details and verify.details["kind_fits"] is True
@@ -80,10 +84,7 @@ def test_an_off_topic_draft_is_weighed_not_refused_when_a_model_decides(make_ass
 
 def test_an_answer_without_the_kind_asked_is_refused_however_sure_the_model(make_assistant, tmp_path):
     # The training split holds one such answer: the model cannot learn it, the decision refuses it.
-    model = tmp_path / "model.json"
-    ConfidenceModel(constant(0.95), constant(0.95), {}).save(model)
-    assistant = make_assistant({"âge": "Vers 11 heures du matin [1]."}, chunk_chars=200, overlap_chars=0, confidence_model=str(model))
-    assistant.ingest_articles([MILLEY])
+    assistant = deciding(make_assistant, tmp_path, 0.95, 0.95, {"âge": "Vers 11 heures du matin [1]."})
     answer = assistant.ask("Quel âge a Milley ?")
     assert answer.refused and answer.refusal_reason == "answer_type", answer.text
 
@@ -172,11 +173,8 @@ def test_another_model_is_replayed_on_the_signals_a_run_recorded():
 
 def test_an_answer_in_another_language_than_its_source_is_decided_by_the_checks(make_assistant, tmp_path):
     # The models learned from French questions on French articles: an English answer is not theirs to judge.
-    model = tmp_path / "model.json"
-    ConfidenceModel(constant(0.1), constant(0.1), {}).save(model)  # would refuse anything
     script = {"Where did Milley": "In south-eastern Poland [1].", "Où Milley": "Dans le sud-est de la Pologne [1]."}
-    assistant = make_assistant(script, chunk_chars=200, overlap_chars=0, confidence_model=str(model), min_cross_lingual_support=0.0)
-    assistant.ingest_articles([MILLEY])
+    assistant = deciding(make_assistant, tmp_path, 0.1, 0.1, script, min_cross_lingual_support=0.0)  # the models would refuse anything
     english = assistant.ask("Where did Milley meet Zaluzhny?")
     assert english.outcome == "answer" and not english.refused and english.confidence is None
     assert next(s for s in english.trace if s.stage == "decide").details["decided_by"] == "checks"
