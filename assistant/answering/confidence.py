@@ -90,6 +90,10 @@ class ConfidenceModel:
     quote: Logistic
     info: dict  # how it was fitted: data, seed, cross-validated figures
 
+    def weigh(self, row: dict[str, float], has_answer: bool, has_quote: bool) -> tuple[float, float]:
+        """(P(the short answer is right), P(the quote holds the answer)); 0 for what is not there."""
+        return (self.answer.probability(row) if has_answer else 0.0, self.quote.probability(row) if has_quote else 0.0)
+
     @classmethod
     def load(cls, path: Path) -> ConfidenceModel:
         try:

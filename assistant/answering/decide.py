@@ -13,6 +13,11 @@ from .confidence import ConfidenceModel, signals
 from .pipeline import Decision, Query
 from .policy import Refusal
 
+# Not weighed by the models: an answer without the kind of thing asked (a time for « quel âge »).
+# The training split holds one such answer in 625, too few for the model to learn that it is
+# wrong, and its sentence, lacking that kind too, is no quote for the question.
+REFUSED_BY_CHECKS = Refusal.ANSWER_TYPE
+
 QUOTE_TEXTS = {"fr": "L'article dit : « {quote} » [{n}].", "en": 'The article says: "{quote}" [{n}].'}
 
 
@@ -50,9 +55,8 @@ class Decide:
     def run(self, query: Query) -> Decision:
         trace = {step.stage: step.details for step in query.trace}
         row = signals(trace, query.question)
-        answer = self.model.answer.probability(row) if query.text else 0.0
         quote = quoted(query.citations, query.passages, trace.get("evidence", {}).get("sentences", []))
-        quote_probability = self.model.quote.probability(row) if quote else 0.0
+        answer, quote_probability = self.model.weigh(row, bool(query.text), quote is not None)
         details = {
             "answer_probability": answer,
             "quote_probability": quote_probability,
@@ -70,11 +74,8 @@ class Decide:
                 query.outcome = "answer"
                 return Decision("answer (checks)", details)
             return Decision(details=details, refusal=Refusal(checks["finding"]) if checks.get("finding") else Refusal.UNSURE)
-        if checks.get("finding") == Refusal.ANSWER_TYPE.value:
-            # An answer without the kind of thing asked (a time for « quel âge ») is not weighed:
-            # the training split holds one such answer in 625, too few for the model to learn that
-            # it is wrong, and its sentence, lacking that kind too, is no quote for the question.
-            return Decision(details=details, refusal=Refusal.ANSWER_TYPE)
+        if checks.get("finding") == REFUSED_BY_CHECKS.value:
+            return Decision(details=details, refusal=REFUSED_BY_CHECKS)
         if query.text and answer >= self.answer_threshold:
             query.outcome, query.confidence = "answer", answer
             return Decision("answer", details)

@@ -7,7 +7,7 @@ to weigh, its probability and whether it held a gold answer, given or not."""
 from __future__ import annotations
 
 from ..answering.citations import strip_markers
-from ..answering.policy import Refusal
+from ..answering.decide import REFUSED_BY_CHECKS
 from .data import Outcome
 from .metrics import contains_answer
 
@@ -111,7 +111,7 @@ def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: fl
     for o in outcomes:
         if o.answer_probability is None:  # refused before the decision
             replayed.append(o)
-        elif o.finding == Refusal.ANSWER_TYPE.value:  # not weighed (decide.Decide.run)
+        elif o.finding == REFUSED_BY_CHECKS.value:  # not weighed, as in decide
             replayed.append(_refused(o))
         elif o.candidate and o.answer_probability >= answer_threshold:
             replayed.append(replace(o, outcome="answer", refused=False))
@@ -131,16 +131,14 @@ def rescore(outcomes: list[Outcome], model) -> list[Outcome]:
 
     if any(o.answer_probability is not None and o.signals is None for o in outcomes):
         raise ValueError("this run recorded no signals (a run before they were written): run the evaluation again")
-    return [
-        replace(
-            o,
-            answer_probability=model.answer.probability(o.signals) if o.candidate else 0.0,
-            quote_probability=model.quote.probability(o.signals) if o.quote else 0.0,
-        )
-        if o.answer_probability is not None
-        else o
-        for o in outcomes
-    ]
+    rescored = []
+    for o in outcomes:
+        if o.answer_probability is None:  # refused before the decision: nothing weighed
+            rescored.append(o)
+        else:
+            answer, quote = model.weigh(o.signals, bool(o.candidate), bool(o.quote))
+            rescored.append(replace(o, answer_probability=answer, quote_probability=quote))
+    return rescored
 
 
 def _refused(outcome: Outcome) -> Outcome:
