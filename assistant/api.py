@@ -15,7 +15,7 @@ from .embeddings.sentences import Cosines
 from .errors import InputError
 from .generation import Generator, load_generator, model_path
 from .ingest.indexing import Indexer, read_paths
-from .store import open_store
+from .store import Store, open_store
 from .types import Answer, Article, IngestReport, Passage, Reading, Turn
 
 History = Sequence[Turn | tuple[str, str]] | None  # (role, text): role "user" or "assistant"
@@ -43,7 +43,7 @@ class Assistant:
         self._generator = generator
         self._identity = embedding_identity(self._embed)
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
-        self.store = open_store(settings, self._embed, self._identity, chunking)
+        self.store: Store = open_store(settings, self._embed, self._identity, chunking)
         self._indexer = Indexer(self.store, self._embed, settings.chunk_chars, settings.overlap_chars)
         self.pipeline: Pipeline = answering.build(settings, self.store, Cosines(self._embed), lambda: self.generator)
 
@@ -146,11 +146,13 @@ class Assistant:
         the excerpts), its passages those the model would read. For the evaluation."""
         return answering.last(self.pipeline.stream(self._query(question, None), until="sentence_gate", enforce=False))
 
-    def inspect(self, question: str) -> Answer:
+    def inspect(self, question: str) -> tuple[Answer, Query]:
         """Every stage run and none refusing: the Answer's trace says what each check found and
-        would have decided, its text is what the model wrote and the checks kept (or nothing).
-        For calibration and for finding out why a question is refused."""
-        return answering.last(self.pipeline.stream(self._query(question, None), enforce=False))
+        would have decided, its text is what the model wrote and the checks kept (or nothing);
+        the Query holds the values the stages filled (what `confidence.signals` reads). For
+        calibration and for finding out why a question is refused."""
+        query = self._query(question, None)
+        return answering.last(self.pipeline.stream(query, enforce=False)), query
 
     @property
     def generator(self) -> Generator:

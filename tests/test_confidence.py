@@ -7,10 +7,14 @@ from dataclasses import replace
 import pytest
 
 from assistant.answering.confidence import ConfidenceModel, Logistic, signals
+from assistant.answering.pipeline import Query, Written
+from assistant.answering.verify import examine
 from assistant.errors import ModelError
 from assistant.lab import selective
 from assistant.lab.data import Outcome, Question
 from assistant.lab.train_confidence import collect, fit_logistic, row
+from assistant.lab.evaluation import _run_one
+from assistant.types import Passage
 from tests.conftest import MILLEY
 
 
@@ -22,10 +26,12 @@ def constant(probability: float, names=("verbatim",)) -> Logistic:
 
 
 def test_signals_read_every_stage_and_stay_neutral_without_them():
-    empty = signals({}, "Où Milley a-t-il rencontré Zaluzhny ?")
+    empty = signals(Query("", question="Où Milley a-t-il rencontré Zaluzhny ?"))
     assert empty["said_unknown"] == 1.0 and empty["passage_cosine"] == 0.0 and empty["question_words"] == 3.0
-    trace = {"draft": {"draft": "En Pologne [1].", "token_probabilities": [0.5, 1.0]}, "verify": {"said_unknown": False, "kept": 1, "cited": [1]}}
-    full = signals(trace, "Où ?")
+    passage = Passage("a", "T", "Il est en Pologne.", 0, 18, 1.0)
+    checks = examine("En Pologne [1].", "Où ?", [passage])
+    drafted = Query("", question="Où ?", draft=Written("En Pologne [1].", None, (0.5, 1.0)), checks=checks)
+    full = signals(drafted)
     assert full["token_min"] == 0.5 and full["answer_words"] == 3 and full["cited_first"] == 1.0 and full["quote_from_answer"] == 1.0
     assert set(full) == set(empty), "every question gives the same signals"
 
@@ -77,7 +83,7 @@ def test_decide_answers_quotes_or_refuses(make_assistant, tmp_path, answer_p, qu
 def test_an_off_topic_draft_is_weighed_not_refused_when_a_model_decides(make_assistant, tmp_path):
     # With a confidence model, the hand-set checks become its signals instead of refusing.
     assistant = deciding(make_assistant, tmp_path, 0.9, 0.1, {"Kremlin": "Mardi [1]."})
-    answer = assistant.inspect("Quand le Kremlin a-t-il critiqué Washington ?")
+    answer, _ = assistant.inspect("Quand le Kremlin a-t-il critiqué Washington ?")
     verify = next(step for step in answer.trace if step.stage == "verify")
     assert "refusal" not in verify.details and verify.details["kind_fits"] is True
 
@@ -180,3 +186,22 @@ def test_an_answer_in_another_language_than_its_source_is_decided_by_the_checks(
     assert next(s for s in english.trace if s.stage == "decide").details["decided_by"] == "checks"
     french = assistant.ask("Où Milley a-t-il rencontré Zaluzhny ?")
     assert french.refused and french.refusal_reason == "unsure", "in the source's language, the model decides"
+
+
+def test_the_replay_decides_a_recorded_run_as_decide_did(make_assistant, tmp_path):
+    # One decision (decide.verdict) for the stage and the evaluation's replay: a short answer, a
+    # quote, a cross-lingual answer the checks decide, an answer of the wrong kind, a refusal before.
+    script = {
+        "Where did Milley": "In south-eastern Poland [1].",
+        "Où Milley": "Dans le sud-est de la Pologne [1].",
+        "âge": "Vers 11 heures du matin [1].",
+        "Butler": "Il est porte-parole [1].",
+    }
+    questions = ["Where did Milley meet Zaluzhny?", "Où Milley a-t-il rencontré Zaluzhny ?", "Quel âge a Milley ?", "Qui est Butler ?", "Quel temps fera-t-il à Lima ?"]
+    for answer_p, quote_p in [(0.9, 0.9), (0.3, 0.6), (0.3, 0.1)]:
+        assistant = deciding(make_assistant, tmp_path, answer_p, quote_p, script, min_cross_lingual_support=0.0)
+        recorded = [_run_one(assistant, Question(f"q{i}", q, ("Pologne",), None, True), False) for i, q in enumerate(questions)]
+        assert {o.outcome for o in recorded} >= {"answer", "refused"} and any(o.cross_lingual for o in recorded)
+        assert any(o.answer_probability is None for o in recorded), "one is refused before the decision"
+        replayed = selective.replay(recorded, 0.5, 0.27)
+        assert [(o.outcome, o.refused) for o in replayed] == [(o.outcome, o.refused) for o in recorded], (answer_p, quote_p)

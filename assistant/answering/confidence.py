@@ -1,10 +1,11 @@
 """How likely an answer is right, learned from what the pipeline measured on the way.
 
-Every stage leaves its figures in the trace; `signals` turns them into one row of numbers, the
-same at training time (`assistant.lab.train_confidence`) and at answer time. `ConfidenceModel`
-holds two logistic regressions fitted on the training split: the probability that the short
-answer holds a gold answer, and that the sentence the assistant would quote does. The weights
-are a small JSON file shipped with the package (assistant/data/confidence-model.json)."""
+`signals` turns what the stages measured on the way (their typed values on the `Query`) into
+one row of numbers; the decide stage records it in the trace, where the training
+(`assistant.lab.train_confidence`) reads it. `ConfidenceModel` holds two logistic regressions
+fitted on the training split: the probability that the short answer holds a gold answer, and
+that the sentence the assistant would quote does. The weights are a small JSON file shipped with
+the package (assistant/data/confidence-model.json)."""
 
 from __future__ import annotations
 
@@ -12,51 +13,60 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ModelError
 from ..text import content_words
 from . import kinds
+from .evidence import Chosen
+from .pipeline import Written
+from .retrieve import TRACED
+
+if TYPE_CHECKING:
+    from .pipeline import Query
 
 FORMAT = 1  # bump when the signals change: an older file is refused, not misread
 
 
-def signals(trace: dict[str, dict], question: str) -> dict[str, float]:
-    """The numbers the confidence models read, from the trace's details by stage (missing
-    stages give neutral values: a question refused before the model ran has no draft)."""
-    retrieve, evidence = trace.get("retrieve", {}), trace.get("evidence", {})
-    draft, verify, verbatim = trace.get("draft", {}), trace.get("verify", {}), trace.get("verbatim", {})
-    scores = [p["score"] for p in retrieve.get("passages", [])] + [0.0, 0.0]
-    chosen = evidence.get("sentences") or [{"cosine": 0.0, "score": 0.0, "n": 0}]
-    tokens = draft.get("token_probabilities") or [1.0]
-    cited = verify.get("cited") or [0]
-    answer = draft.get("draft") or ""
+def signals(query: Query) -> dict[str, float]:
+    """The numbers the confidence models read, from the values the stages left on the query
+    (what a stage did not fill gives a neutral value: a question refused before the model ran
+    has no draft). The models were fitted on the evidence's figures as the trace records them,
+    to 4 decimals: they are read the same way here."""
+    scores = [p.score for p in query.retrieved[:TRACED]] + [0.0, 0.0]
+    chosen = query.evidence.chosen if query.evidence and query.evidence.chosen else ()
+    top = chosen[0] if chosen else Chosen(0, 0, 0, 0.0, 0.0)
+    draft = query.draft or Written("")
+    tokens = list(draft.token_probabilities) or [1.0]
+    checks = query.checks
+    cited = [c.n for c in checks.citations] if checks and checks.citations else [0]
     return {
-        "passage_cosine": trace.get("passage_gate", {}).get("best_passage_cosine", 0.0),
-        "sentence_cosine": trace.get("sentence_gate", {}).get("best_sentence_cosine", 0.0),
+        "passage_cosine": query.passage_relevance,
+        "sentence_cosine": query.evidence.best_relevance if query.evidence else 0.0,
         "fused_first": scores[0],
         "fused_gap": scores[0] - scores[1],
-        "top_sentence_cosine": chosen[0]["cosine"],
-        "top_sentence_score": chosen[0]["score"],
-        "top_sentence_in_first_passage": float(chosen[0]["n"] == 1),
-        "refusal_probability": draft.get("refusal_probability") or 0.0,
+        "top_sentence_cosine": round(top.relevance, 4),
+        "top_sentence_score": round(top.score, 4),
+        "top_sentence_in_first_passage": float(top.n == 1),
+        "refusal_probability": draft.refusal_probability or 0.0,
         "token_min": min(tokens),
         "token_mean_log": sum(math.log(max(p, 1e-9)) for p in tokens) / len(tokens),
         "first_token": tokens[0],
-        "answer_words": float(len(answer.split())),
-        "said_unknown": float(verify.get("said_unknown", True)),
-        "kind_asked": float(kinds.expected(question) is not None),
-        "kind_fits": float(verify.get("kind_fits", False)),
-        "kept": float(verify.get("kept", 0)),
-        "dropped": float(verify.get("dropped", 0)),
-        "topic_words": float(verify.get("topic_words", 0)),
-        "support": verify.get("support", 0.0),
-        "moved": float(verify.get("moved", False)),
+        "answer_words": float(len(draft.text.split())),
+        "said_unknown": float(checks.said_unknown if checks else True),
+        "kind_asked": float(kinds.expected(query.question) is not None),
+        "kind_fits": float(checks.kind_fits if checks else False),
+        "kept": float(len(checks.kept) if checks else 0),
+        "dropped": float(checks.dropped if checks else 0),
+        "topic_words": float(checks.topic_words if checks else 0),
+        "support": checks.support if checks else 0.0,
+        "moved": float(checks.moved if checks else False),
         "cited_first": float(cited[0] == 1),
-        "cross_lingual": float(verify.get("cross_lingual", False)),
-        "verbatim": float(verbatim.get("verbatim", False)),
+        "cross_lingual": float(checks.cross_lingual if checks else False),
+        "verbatim": float(query.verbatim),
         # a quote gives the sentence the answer cites when there is one (decide.quoted)
-        "quote_from_answer": float(bool(verify.get("kept")) and not verify.get("said_unknown", True)),
-        "question_words": float(len(content_words(question))),
+        "quote_from_answer": float(bool(checks and checks.kept) and not (checks.said_unknown if checks else True)),
+        "question_words": float(len(content_words(query.question))),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..store.contract import Store
 from ..text import STOPWORDS, content_words, fold, unsupported_numbers
 from ..types import Passage
 from . import citations
@@ -19,7 +20,7 @@ from .pipeline import Decision, Query
 
 MIN_SHARED = 0.6  # of the answer's content words another passage must hold to say the same
 _FIGURE = re.compile(r"(\d[\d\u00a0\u202f ]*(?:[.,]\d+)?)\s*(%|[^\W\d_]{2,})", re.UNICODE)  # « 12 morts », « 130 km/h », « 5 % »
-OTHER_FIGURE = {"fr": "{outlet} donne un autre chiffre : {figure} [{n}].", "en": "{outlet} gives another figure: {figure} [{n}]."}
+OTHER_FIGURE = {"fr": "{outlet} donne un autre chiffre : {figure}.", "en": "{outlet} gives another figure: {figure}."}  # its marker follows
 
 
 def group_of(records: dict[str, dict], article_id: str) -> str:
@@ -38,22 +39,21 @@ class Corroborate:
     """Adds the citations of other outlets' passages that say the answer, names the copies of a
     cited wire story, and reports another outlet's different figure.
 
-    Reads: text, citations, passages, language. Fills: text, citations."""
+    Reads: answer, citations, passages, language. Fills: answer, citations."""
 
     name = "corroborate"
-    reads = ("text", "citations", "passages", "language")
-    fills = ("text", "citations")
+    reads = ("answer", "citations", "passages", "language")
+    fills = ("answer", "citations")
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     def run(self, query: Query) -> Decision:
         records = self._store.articles()
         query.citations = [replace(c, copies=_copies(records, c.passage)) for c in query.citations]
-        parsed = citations.parse_answer(query.text, len(query.passages)) if query.text else []
-        if len(parsed) != 1 or not query.citations:
-            return Decision("one source" if query.text else "nothing to compare")
-        sentence, cited = parsed[0], query.citations[0]
+        if len(query.answer) != 1 or not query.citations:
+            return Decision("one source" if query.answer else "nothing to compare")
+        sentence, cited = query.answer[0], query.citations[0]
         stories = {group_of(records, query.passages[n - 1].article_id) for n in sentence.cited}
         agree, differ = [], []
         for n, passage in enumerate(query.passages, 1):
@@ -68,12 +68,12 @@ class Corroborate:
             return Decision("one source")
         for n in agree:
             query.citations.append(citations.cite(n, query.passages[n - 1], sentence.text))
-        text = citations.render([Sentence(sentence.text, (*sentence.cited, *agree))])
+        answer = [Sentence(sentence.text, (*sentence.cited, *agree))]
         for n, figure in differ[:1]:  # one disagreement is what the reader needs to know
             outlet = query.passages[n - 1].source or query.passages[n - 1].title
             query.citations.append(citations.cite(n, query.passages[n - 1], figure))
-            text += " " + OTHER_FIGURE.get(query.language, OTHER_FIGURE["en"]).format(outlet=outlet, figure=figure, n=n)
-        query.text = text
+            answer.append(Sentence(OTHER_FIGURE.get(query.language, OTHER_FIGURE["en"]).format(outlet=outlet, figure=figure), (n,)))
+        query.answer = answer
         query.citations.sort(key=lambda c: c.n)
         return Decision("several sources", {"agree": agree, "differ": [n for n, _ in differ], "first": cited.n})
 

@@ -4,12 +4,19 @@ or a refusal, by the learned probabilities that each is right (`confidence`).
 A short answer is given when it is likely right. When it is not, but the sentence it rests on
 (or, when the model found nothing, the surest sentence of the evidence) likely holds the answer,
 that sentence is given verbatim with its citation (« L'article dit : « … » [1]. »): the reader
-gets what the article says instead of a guess or nothing. Otherwise the assistant refuses."""
+gets what the article says instead of a guess or nothing. Otherwise the assistant refuses.
+
+`verdict` is that decision from its figures alone: the stage calls it, and so does the
+evaluation when it replays a recorded run at other thresholds (`lab.selective`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..types import Citation, Passage
+from . import citations, rendering
 from .confidence import ConfidenceModel, signals
+from .evidence import Chosen
 from .pipeline import Decision, Query
 from .policy import Refusal
 
@@ -18,69 +25,106 @@ from .policy import Refusal
 # wrong, and its sentence, lacking that kind too, is no quote for the question.
 REFUSED_BY_CHECKS = Refusal.ANSWER_TYPE
 
-QUOTE_TEXTS = {"fr": "L'article dit : « {quote} » [{n}].", "en": 'The article says: "{quote}" [{n}].'}
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the decision gives: "answer", "quote" or "refused" (with its reason), and whether
+    the checks decided it instead of the models."""
+
+    outcome: str
+    refusal: Refusal | None = None
+    by_checks: bool = False
 
 
-def quoted(citations: list[Citation], passages: list[Passage], sentences: list[dict]) -> Citation | None:
+def by_checks(has_answer: bool, finding: str | None) -> Verdict:
+    """The hand-set checks' decision: the short answer unless a check found a reason to refuse."""
+    if has_answer and not finding:
+        return Verdict("answer", by_checks=True)
+    return Verdict("refused", Refusal(finding) if finding else Refusal.UNSURE, by_checks=True)
+
+
+def verdict(
+    answer_probability: float,
+    quote_probability: float,
+    has_answer: bool,
+    has_quote: bool,
+    finding: str | None,
+    cross_lingual: bool,
+    answer_threshold: float,
+    quote_threshold: float,
+) -> Verdict:
+    """Answer, quote or refuse.
+
+    Args:
+        answer_probability, quote_probability: the confidence models' (0 for what is not there).
+        has_answer, has_quote: a checked short answer, a sentence to quote.
+        finding: the value of the refusal verify's checks found, None when they found none.
+        cross_lingual: the answer is in another language than its source. Fitted on French
+            questions about French articles, the models have not seen that: the checks decide it.
+    """
+    if cross_lingual:
+        return by_checks(has_answer, finding)
+    if finding == REFUSED_BY_CHECKS.value:
+        return Verdict("refused", REFUSED_BY_CHECKS)
+    if has_answer and answer_probability >= answer_threshold:
+        return Verdict("answer")
+    if has_quote and quote_probability >= quote_threshold:
+        return Verdict("quote")
+    return Verdict("refused", Refusal.UNSURE)
+
+
+def quoted(cited: list[Citation], passages: list[Passage], chosen: tuple[Chosen, ...]) -> Citation | None:
     """The sentence a quote would give: the one the answer cites, else the evidence's surest
-    sentence (`sentences`: the evidence stage's trace entries, with n, start, end)."""
-    if citations:
-        return citations[0]
-    if not sentences or not passages:
+    sentence (`chosen`, offsets in passage n)."""
+    if cited:
+        return cited[0]
+    if not chosen or not passages:
         return None
-    best = sentences[0]
-    passage = passages[best["n"] - 1]
-    start, end = best["start"], best["end"]
-    return Citation(best["n"], passage, passage.text[start:end], passage.start + start, passage.start + end)
-
-
-def quote_text(citation: Citation, language: str) -> str:
-    return QUOTE_TEXTS.get(language, QUOTE_TEXTS["en"]).format(quote=citation.quote.strip(), n=citation.n)
+    best = chosen[0]
+    passage = passages[best.n - 1]
+    return Citation(best.n, passage, passage.text[best.start : best.end], passage.start + best.start, passage.start + best.end)
 
 
 class Decide:
     """Answer, quote or refuse by the confidence models.
 
-    Reads: text, citations, passages, evidence, language, question. Fills: outcome,
-    confidence, and text and citations for a quote."""
+    Reads: answer, citations, passages, evidence, checks, language, question (and, for the
+    models' signals, retrieved, passage_relevance, draft, verbatim). Fills: outcome,
+    confidence, and citations for a quote."""
 
     name = "decide"
-    reads = ("text", "citations", "passages", "evidence", "language", "question")
-    fills = ("outcome", "confidence", "text", "citations")
+    reads = ("answer", "citations", "passages", "evidence", "checks", "language", "question", "retrieved", "passage_relevance", "draft", "verbatim")
+    fills = ("outcome", "confidence", "citations")
 
     def __init__(self, model: ConfidenceModel, answer_threshold: float, quote_threshold: float) -> None:
         self.model = model
         self.answer_threshold, self.quote_threshold = answer_threshold, quote_threshold
 
     def run(self, query: Query) -> Decision:
-        trace = {step.stage: step.details for step in query.trace}
-        row = signals(trace, query.question)
-        quote = quoted(query.citations, query.passages, trace.get("evidence", {}).get("sentences", []))
-        answer, quote_probability = self.model.weigh(row, bool(query.text), quote is not None)
+        row = signals(query)
+        quote = quoted(query.citations, query.passages, query.evidence.chosen if query.evidence else ())
+        has_answer = bool(query.answer)
+        answer, quote_probability = self.model.weigh(row, has_answer, quote is not None)
         details = {
             "answer_probability": answer,
             "quote_probability": quote_probability,
-            "candidate": query.text,  # what the other outcomes would have given (the evaluation replays them)
-            "quote": quote_text(quote, query.language) if quote else "",
+            "candidate": citations.render(query.answer),  # what the other outcomes would have given (the evaluation replays them)
+            "quote": rendering.quote_text(quote, query.language) if quote else "",
             "quote_n": quote.n if quote else None,
             "signals": row,  # what the models read: another model can be replayed on a recorded run
         }
-        checks = trace.get("verify", {})
-        if checks.get("cross_lingual"):
-            # Fitted on French questions about French articles, the models have not seen an answer
-            # in another language than its source: the checks decide it, with no figure of confidence.
+        checks = query.checks
+        finding, cross_lingual = (checks.finding, checks.cross_lingual) if checks else (None, False)
+        chosen = verdict(answer, quote_probability, has_answer, quote is not None, finding, cross_lingual, self.answer_threshold, self.quote_threshold)
+        if chosen.by_checks:
             details["decided_by"] = "checks"
-            if query.text and not checks.get("finding"):
-                query.outcome = "answer"
-                return Decision("answer (checks)", details)
-            return Decision(details=details, refusal=Refusal(checks["finding"]) if checks.get("finding") else Refusal.UNSURE)
-        if checks.get("finding") == REFUSED_BY_CHECKS.value:
-            return Decision(details=details, refusal=REFUSED_BY_CHECKS)
-        if query.text and answer >= self.answer_threshold:
+        if chosen.refusal:
+            return Decision(details=details, refusal=chosen.refusal)
+        if chosen.by_checks:
+            query.outcome = "answer"
+            return Decision("answer (checks)", details)
+        if chosen.outcome == "answer":
             query.outcome, query.confidence = "answer", answer
             return Decision("answer", details)
-        if quote is not None and quote_probability >= self.quote_threshold:
-            query.outcome, query.confidence = "quote", quote_probability
-            query.text, query.citations = quote_text(quote, query.language), [quote]
-            return Decision("quote", details)
-        return Decision(details=details, refusal=Refusal.UNSURE)
+        query.outcome, query.confidence, query.citations = "quote", quote_probability, [quote]
+        return Decision("quote", details)

@@ -10,7 +10,7 @@ from .. import language, prompts
 from ..generation import StepWatch
 from ..types import Reading
 from .citations import format_context
-from .pipeline import Decision, Event, Query
+from .pipeline import Decision, Event, Query, Written
 from .policy import Refusal
 
 if TYPE_CHECKING:
@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 class Draft:
     """Shows the passages being read, then streams the model's answer.
 
-    Reads: question, language, passages, evidence. Fills: draft, refusal_probability.
+    Reads: question, language, passages, evidence. Fills: draft.
     Refuses when the model writes nothing, or when its first step gives its refusal word at
     least `refusal_threshold` (then the rest is not even read)."""
 
     name = "draft"
     reads = ("question", "language", "passages", "evidence")
-    fills = ("draft", "refusal_probability")
+    fills = ("draft",)
 
     def __init__(self, llm: Callable[[], Model], max_tokens: int, refusal_threshold: float) -> None:
         self._llm = llm
@@ -45,11 +45,10 @@ class Draft:
                     break  # the model leans to « not in the passages »: no need to hear the rest
             pieces.append(piece)
             yield piece
-        query.draft = "".join(pieces)
-        query.refusal_probability = watch.probability
-        # How sure the model was of each token it wrote (the confidence stage reads them).
-        details = {"draft": query.draft, "refusal_probability": watch.probability, "token_probabilities": watch.chosen[: len(pieces) + 1]}
-        if not query.draft:
+        # How sure the model was of each token it wrote (the confidence models read them).
+        query.draft = Written("".join(pieces), watch.probability, tuple(watch.chosen[: len(pieces) + 1]))
+        details = {"draft": query.draft.text, "refusal_probability": watch.probability, "token_probabilities": list(query.draft.token_probabilities)}
+        if not query.draft.text:
             unsure = (watch.probability or 0.0) >= self.refusal_threshold
             return Decision(details=details, refusal=Refusal.THRESHOLD if unsure else Refusal.MODEL)
         return Decision("written", details)

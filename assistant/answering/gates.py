@@ -11,17 +11,17 @@ from .policy import Refusal
 class PassageGate:
     """Refuses when the best passage's cosine to the question is under `min_relevance`.
 
-    Reads: passages. Fills nothing."""
+    Reads: passages. Fills: passage_relevance."""
 
     name = "passage_gate"
     reads = ("passages",)
-    fills = ()
+    fills = ("passage_relevance",)
 
     def __init__(self, min_relevance: float) -> None:
         self.min_relevance = min_relevance
 
     def run(self, query: Query) -> Decision:
-        best = max((p.dense_score for p in query.passages), default=0.0)
+        best = query.passage_relevance = max((p.dense_score for p in query.passages), default=0.0)
         details = {"best_passage_cosine": best, "min_relevance": self.min_relevance}
         if not query.passages or best < self.min_relevance:
             return Decision(details=details, refusal=Refusal.RELEVANCE)

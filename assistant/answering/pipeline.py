@@ -6,8 +6,11 @@ decision with a refusal ends the question there. The stages, in order (`answerin
 
     understand -> retrieve -> passage_gate -> evidence -> sentence_gate -> draft -> verify
 
-Each stage says in its docstring which fields of the `Query` it reads and which it fills;
-`Pipeline` checks, when it is built, that every field a stage reads is filled before it runs.
+Stages hand each other typed values, the fields of the `Query`: each stage declares which it
+reads and which it fills (`reads`, `fills`), and `Pipeline` checks, when it is built, that every
+field a stage reads is filled before it runs. The trace is a record for people and the
+evaluation, derived from those values; no stage reads it. The answer travels as sentences with
+their passage numbers and is rendered to text once, at the end (`rendering`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..types import Answer, Citation, Filters, Passage, Reading, Step, Turn
+from . import rendering
 from .policy import Refusal, refusal_text
 
 if TYPE_CHECKING:
+    from .citations import Sentence
     from .evidence import Evidence
+    from .verify import Findings
 
 Event = Reading | str  # what a stage may stream: the passages being read, pieces of the draft
 
@@ -37,18 +43,33 @@ class Query:
     question: str = ""  # the message, or the standalone question it was rewritten into
     among: set[str] | None = None  # the ids of the articles the question is about (None: all)
     order: str | None = None  # "latest" or "oldest": articles ranked by publication date
-    candidates: list[Passage] = field(default_factory=list)  # every passage retrieved, best first
+    retrieved: list[Passage] = field(default_factory=list)  # every passage retrieved, in retrieval's order
+    candidates: list[Passage] = field(default_factory=list)  # the same, as later stages reorder them
     passages: list[Passage] = field(default_factory=list)  # the few given to the model
+    passage_relevance: float = 0.0  # the best cosine of a passage to the question (the passage gate's)
     evidence: Evidence | None = None  # the sentences of the passages the model reads
-    draft: str | None = None  # the model's text, before the checks
-    refusal_probability: float | None = None
-    text: str = ""  # the checked answer
+    draft: Written | None = None  # the model's text, before the checks, and how sure it was
+    checks: Findings | None = None  # what verify's checks found in the draft
+    answer: list[Sentence] = field(default_factory=list)  # the checked answer, sentence by sentence
     citations: list[Citation] = field(default_factory=list)
+    verbatim: bool = False  # the answer is the cited sentence's own words
+    attribution: list[str] = field(default_factory=list)  # « Le Monde, 17 janvier 2023 »: added after the answer
+    summary: list[str] = field(default_factory=list)  # a summary's lines, each with its marker
     outcome: str = "answer"  # "answer" (a short answer), "quote" (the source's sentence, verbatim) or "summary"
     confidence: float | None = None  # the learned probability that the outcome is right
     timings: dict[str, float] = field(default_factory=dict)
     trace: list[Step] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the model wrote (with its [n] markers), the share it gave its refusal word at its
+    first step (None when it was not asked), and how sure it was of each token it wrote."""
+
+    text: str
+    refusal_probability: float | None = None
+    token_probabilities: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,15 +153,15 @@ def answer(query: Query, refusal: Refusal | None = None) -> Answer:
     rewritten = query.question if query.question and query.question != query.message else None
     return Answer(
         question=query.message,
-        text=refusal_text(query.language) if refusal else query.text,
+        text=refusal_text(query.language) if refusal else rendering.text(query),
         refused=refusal is not None,
         citations=[] if refusal else list(query.citations),
         passages=list(query.passages),
         timings=dict(query.timings),
         standalone_question=rewritten,
-        refusal_probability=query.refusal_probability,
+        refusal_probability=query.draft.refusal_probability if query.draft else None,
         refusal_reason=refusal.value if refusal else None,
-        draft=query.draft,
+        draft=query.draft.text if query.draft else None,
         trace=list(query.trace),
         language=query.language,
         outcome="refused" if refusal else query.outcome,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from llama_index.core.schema import NodeWithScore
 
 from ..errors import IndexStoreError
+from ..store.contract import Store
 from ..types import Passage
 from .pipeline import Decision, Query
 
@@ -15,17 +16,17 @@ TRACED = 10  # passages listed in the trace: the evaluation's recall@10 reads th
 class Retrieve:
     """The passages that best match the question, best first.
 
-    Reads: question, among, order. Fills: candidates (every fused passage), passages (the first
-    `top_k`). The dense cosine of each passage rides along: it is what tells whether the articles
+    Reads: question, among, order. Fills: retrieved and candidates (every fused passage),
+    passages (the first `top_k`). The dense cosine of each passage rides along: it is what tells whether the articles
     cover the question at all (llama-index's QueryFusionRetriever fuses the same way but keeps
     only the fused score). With an order (« le plus récent »), the articles on the subject come
     newest (or oldest) first."""
 
     name = "retrieve"
     reads = ("question", "among", "order")
-    fills = ("candidates", "passages")
+    fills = ("retrieved", "candidates", "passages")
 
-    def __init__(self, store, top_k: int, candidates: int, dense_weight: float) -> None:
+    def __init__(self, store: Store, top_k: int, candidates: int, dense_weight: float) -> None:
         self._store = store
         self._top_k, self._candidates, self._dense_weight = top_k, candidates, dense_weight
 
@@ -40,7 +41,7 @@ class Retrieve:
         query.candidates = [passage_of(hit, score, cosine.get(hit.node.node_id, 0.0)) for hit, score in fused]
         if query.order:
             query.candidates = by_date(query.candidates, newest=query.order == "latest")
-        query.passages = query.candidates[: self._top_k]
+        query.retrieved, query.passages = list(query.candidates), query.candidates[: self._top_k]
         return Decision(f"found {len(query.candidates)}", {"passages": traced(query.candidates)})
 
 

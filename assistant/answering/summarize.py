@@ -15,9 +15,10 @@ import re
 
 import numpy as np
 
+from ..store.contract import Store
 from ..text import content_words, split_sentences
 from ..types import Citation, Passage
-from .attribute import _label
+from . import rendering
 from .corroborate import group_of
 from .pipeline import Decision, Query
 from .policy import Refusal
@@ -66,15 +67,15 @@ def subject(question: str) -> str:
 class Summarize:
     """Answers a request for a summary with the articles' own sentences, and ends the question.
 
-    Reads: message, question, candidates, language. Fills: text, citations, passages, outcome.
+    Reads: message, question, candidates, language. Fills: summary, citations, passages, outcome.
     A request about a subject no passage comes close to is refused like a question; « De quoi
     parle cet article ? », with no subject, is about the index's only (or newest) article."""
 
     name = "summarize"
     reads = ("message", "question", "candidates", "language")
-    fills = ("text", "citations", "passages", "outcome")
+    fills = ("summary", "citations", "passages", "outcome")
 
-    def __init__(self, store, cosines, min_relevance: float) -> None:
+    def __init__(self, store: Store, cosines, min_relevance: float) -> None:
         self._store, self._cosines, self.min_relevance = store, cosines, min_relevance
 
     def run(self, query: Query) -> Decision:
@@ -95,11 +96,11 @@ class Summarize:
         lines = []
         for passage, start, end in chosen:
             n = passages.index(passage) + 1
-            label = _label(passage.source, passage.date, query.language) if kind == "overview" else ""
+            label = rendering.label(passage.source, passage.date, query.language) if kind == "overview" else ""
             lines.append(f"– {passage.text[start:end].strip()} [{n}]" + (f" ({label})" if label else ""))
             if all(c.n != n or c.quote_start != passage.start + start for c in query.citations):
                 query.citations.append(Citation(n, passage, passage.text[start:end], passage.start + start, passage.start + end))
-        query.text, query.outcome = "\n".join(lines), "summary"
+        query.summary, query.outcome = lines, "summary"
         return Decision(f"summary of {kind}", {"sentences": len(lines), "articles": len({p.article_id for p in passages})}, done=True)
 
     def _article(self, query: Query) -> list[tuple[Passage, int, int]]:

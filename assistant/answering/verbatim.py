@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from ..text import STOPWORDS, WORD, content_words, fold
-from . import citations
 from .citations import Sentence, narrowest_window
 from .pipeline import Decision, Query
 
@@ -52,26 +51,25 @@ def _lead(text: str, limit: int, left: int) -> int:
 class Verbatim:
     """Replaces a one-sentence answer by the words of the cited sentence that say it.
 
-    Reads: text, citations. Fills: text (when a span says it)."""
+    Reads: answer, citations. Fills: answer (when a span says it), verbatim."""
 
     name = "verbatim"
-    reads = ("text", "citations")
-    fills = ("text",)
+    reads = ("answer", "citations")
+    fills = ("answer", "verbatim")
 
     def run(self, query: Query) -> Decision:
-        if not query.text:
+        if not query.answer:
             return Decision("nothing to quote", {"verbatim": False})
-        parsed = citations.parse_answer(query.text, max((c.n for c in query.citations), default=0))
-        if len(parsed) != 1 or len(parsed[0].cited) != 1:
+        if len(query.answer) != 1 or len(query.answer[0].cited) != 1:
             return Decision("kept", {"verbatim": False})
-        sentence = parsed[0]
+        sentence = query.answer[0]
         cited = next(c for c in query.citations if c.n == sentence.cited[0])
         text, offset = cited.passage.text, cited.passage.start
         span = verbatim_span(sentence.text.rstrip(".!?"), text, cited.quote_start - offset, cited.quote_end - offset)
         if span is None:
             return Decision("kept", {"verbatim": False})
         words = text[span[0] : span[1]]
-        query.text = citations.render([Sentence(_capitalised(words) + ".", sentence.cited)])
+        query.answer, query.verbatim = [Sentence(_capitalised(words) + ".", sentence.cited)], True
         return Decision("quoted", {"verbatim": True, "span_words": len(re.findall(r"\w+", words))})
 
 

@@ -69,6 +69,7 @@ class Findings:
     on_topic: bool  # topic_words reaches the rule (True when the check is off or skipped)
     support: float  # best share of a kept sentence's new words its passage holds
     moved: bool  # a marker was added or moved to the passage that backs its sentence
+    cross_lingual: bool = False  # the answer is in another language than its passages: checked by meaning
 
     def refusal(self) -> Refusal | None:
         """The first check that fails, in the order they were tuned (README of the rules)."""
@@ -82,13 +83,20 @@ class Findings:
             return Refusal.OFF_TOPIC
         return None
 
+    @property
+    def finding(self) -> str | None:
+        """The value of the refusal the checks would decide (None: none)."""
+        reason = self.refusal()
+        return reason.value if reason else None
+
     def grounded(self) -> Grounded:
         reason = self.refusal()
         return Grounded("", [], reason) if reason else Grounded(citations.render(self.kept), self.citations)
 
     def figures(self) -> dict:
-        """The findings as the trace records them (the confidence stage reads them there)."""
+        """The findings as the trace records them, with the refusal the checks would decide."""
         return {
+            "cross_lingual": self.cross_lingual,
             "said_unknown": self.said_unknown,
             "kind_fits": self.kind_fits,
             "kept": len(self.kept),
@@ -98,6 +106,7 @@ class Findings:
             "on_topic": self.on_topic,
             "support": self.support,
             "moved": self.moved,
+            "finding": self.finding,
         }
 
 
@@ -168,6 +177,7 @@ def examine(
         on_topic=not checked or topic_words >= rules.min_topic_words,
         support=max((_lexical(s.text, question, passages[s.cited[0] - 1]) for s in kept), default=0.0),
         moved=moved,
+        cross_lingual=cross_lingual,
     )
 
 
@@ -255,11 +265,12 @@ class Verify:
     by the first check that fails; with `refuse` False it only records what the checks found
     (the confidence stage then decides).
 
-    Reads: draft, question, language, passages. Fills: text, citations (what is supported)."""
+    Reads: draft, question, language, passages. Fills: checks, and answer and citations (what
+    is supported)."""
 
     name = "verify"
     reads = ("draft", "question", "language", "passages")
-    fills = ("text", "citations")
+    fills = ("checks", "answer", "citations")
 
     def __init__(self, rules: Rules, similarity: Similarity, refuse: bool = True) -> None:
         self.rules, self._similarity, self.refuse = rules, similarity, refuse
@@ -267,12 +278,11 @@ class Verify:
     def run(self, query: Query) -> Decision:
         # An answer in another language than its article (English about a French one) is checked by meaning.
         cross_lingual = query.language != language.detect(query.passages[0].text)
-        findings = examine(query.draft, query.question, query.passages, self.rules, self._similarity, cross_lingual)
+        findings = query.checks = examine(query.draft.text, query.question, query.passages, self.rules, self._similarity, cross_lingual)
         reason = findings.refusal()
-        # what the checks would refuse, recorded even when they do not: the evaluation compares them with the decision
-        details = {"cross_lingual": cross_lingual, **findings.figures(), "finding": reason.value if reason else None}
         if findings.kept and not findings.said_unknown:
-            query.text, query.citations = citations.render(findings.kept), findings.citations
+            query.answer, query.citations = list(findings.kept), findings.citations
+        # what the checks would refuse is recorded even when they do not: the evaluation compares them with the decision
         if reason and self.refuse:
-            return Decision(details=details, refusal=reason)
-        return Decision("supported" if reason is None else f"found {reason.value}", details)
+            return Decision(details=findings.figures(), refusal=reason)
+        return Decision("supported" if reason is None else f"found {reason.value}", findings.figures())

@@ -59,6 +59,11 @@ class Outcome:
     signals: dict | None = None  # what the confidence models read (`confidence.signals`)
 
     @property
+    def cross_lingual(self) -> bool:
+        """The answer was in another language than its source: the checks decided it, not the models."""
+        return bool((self.signals or {}).get("cross_lingual"))
+
+    @property
     def answered(self) -> bool:
         return self.outcome == "answer"
 

@@ -7,7 +7,7 @@ to weigh, its probability and whether it held a gold answer, given or not."""
 from __future__ import annotations
 
 from ..answering.citations import strip_markers
-from ..answering.decide import REFUSED_BY_CHECKS
+from ..answering.decide import Verdict, by_checks, verdict
 from .data import Outcome
 from .metrics import contains_answer
 
@@ -104,23 +104,28 @@ def plot(curve_rows: list[dict], reliability_rows: list[dict], prefix: str) -> l
 def replay(outcomes: list[Outcome], answer_threshold: float, quote_threshold: float) -> list[Outcome]:
     """The outcomes of a run made with both thresholds at 0 (every short answer given, a quote
     where there was none), as other thresholds would have decided them: exact, since the
-    decision comes last and changes nothing before it."""
-    from dataclasses import replace
-
+    decision (`decide.verdict`, the one the stage calls) comes last and changes nothing before it."""
     replayed = []
     for o in outcomes:
         if o.answer_probability is None:  # refused before the decision
             replayed.append(o)
-        elif o.finding == REFUSED_BY_CHECKS.value:  # not weighed, as in decide
-            replayed.append(_refused(o))
-        elif o.candidate and o.answer_probability >= answer_threshold:
-            replayed.append(replace(o, outcome="answer", refused=False))
-        elif o.quote and (o.quote_probability or 0.0) >= quote_threshold:
-            cited = int(bool(o.quote_cited_right))
-            replayed.append(replace(o, outcome="quote", refused=False, response=o.quote, short="", citations=1, citations_with_answer=cited))
-        else:
-            replayed.append(_refused(o))
+            continue
+        has_answer, has_quote = bool(o.candidate), bool(o.quote)
+        chosen = verdict(o.answer_probability, o.quote_probability or 0.0, has_answer, has_quote, o.finding, o.cross_lingual, answer_threshold, quote_threshold)
+        replayed.append(_decided(o, chosen))
     return replayed
+
+
+def _decided(outcome: Outcome, chosen: Verdict) -> Outcome:
+    """The outcome as `chosen` decides it."""
+    from dataclasses import replace
+
+    if chosen.outcome == "answer":
+        return replace(outcome, outcome="answer", refused=False)
+    if chosen.outcome == "quote":
+        cited = int(bool(outcome.quote_cited_right))
+        return replace(outcome, outcome="quote", refused=False, response=outcome.quote, short="", citations=1, citations_with_answer=cited)
+    return _refused(outcome)
 
 
 def rescore(outcomes: list[Outcome], model) -> list[Outcome]:
@@ -151,17 +156,7 @@ def _refused(outcome: Outcome) -> Outcome:
 def checks(outcomes: list[Outcome]) -> list[Outcome]:
     """The outcomes of the same run as the hand-set checks would have decided them (the default
     before the confidence model): the short answer unless a check found a reason to refuse."""
-    return [_by_checks(o) for o in outcomes]
-
-
-def _by_checks(outcome: Outcome) -> Outcome:
-    from dataclasses import replace
-
-    if outcome.answer_probability is None:  # not decided by the models (refused before, or cross-lingual): as it was
-        return outcome
-    if outcome.candidate and not outcome.finding:
-        return replace(outcome, outcome="answer", refused=False)
-    return _refused(outcome)
+    return [o if o.answer_probability is None else _decided(o, by_checks(bool(o.candidate), o.finding)) for o in outcomes]
 
 
 GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)

@@ -6,8 +6,8 @@
    as ../shared/eval/README.md asks, but their paragraphs stay in the corpus as distractors.
 2. Every question goes through the whole pipeline with no stage refusing (`Assistant.inspect`),
    so that every check's finding and the model's draft are known for all of them; each becomes
-   a row: the trace's signals, and whether the short answer and the quotable sentence hold a
-   gold answer.
+   a row: the signals the decide stage recorded, and whether the short answer and the quotable
+   sentence hold a gold answer.
 3. Two logistic regressions are fitted on those rows (scikit-learn), their regularisation chosen
    by cross-validation grouped by article, and written as a small JSON file.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 from ..answering.citations import strip_markers
 from ..answering.confidence import ConfidenceModel, Logistic, signals
 from ..answering.decide import quoted
+from ..answering.evidence import Chosen
 from .data import load_corpus, read_jsonl
 from .metrics import contains_answer, short_answer, token_f1
 
@@ -44,11 +45,11 @@ def probe_split(questions_file: Path, corpus_file: Path, seed: int = SEED) -> tu
     return corpus, answerable, probes
 
 
-def row(answer, record: dict, answerable: bool) -> dict:
-    """One question's signals and labels, from the answer `Assistant.inspect` gave."""
+def row(answer, query, record: dict, answerable: bool) -> dict:
+    """One question's signals and labels, from the answer and query `Assistant.inspect` gave."""
     trace = {step.stage: step.details for step in answer.trace}
     golds = record["answers"] if answerable else []
-    sentences = trace.get("evidence", {}).get("sentences", [])
+    sentences = tuple(Chosen(s["n"], s["start"], s["end"], s["cosine"], s["score"]) for s in trace.get("evidence", {}).get("sentences", []))
     quote = quoted(answer.citations, answer.passages, sentences)
     surest = quoted([], answer.passages, sentences)  # the evidence's surest sentence, cited or not
     text = strip_markers(answer.text)
@@ -57,7 +58,7 @@ def row(answer, record: dict, answerable: bool) -> dict:
         "id": record["id"],
         "title": record["title"],
         "answerable": answerable,
-        "signals": signals(trace, answer.standalone_question or answer.question),
+        "signals": signals(query),
         "answer": answer.text,
         "answer_right": bool(text) and contains_answer(text, golds),
         "f1": token_f1(short_answer(answer.text), golds) if text and golds else 0.0,
@@ -83,7 +84,7 @@ def collect(assistant, answerable: list[dict], probes: list[dict], out: Path, pr
         for record, is_answerable in tqdm(todo, desc="Collecting", unit="q", disable=not progress):
             if record["id"] in done:
                 continue
-            done[record["id"]] = row(assistant.inspect(record["question"]), record, is_answerable)
+            done[record["id"]] = row(*assistant.inspect(record["question"]), record, is_answerable)
             lines.write(json.dumps(done[record["id"]], ensure_ascii=False) + "\n")
             lines.flush()
     return [done[q["id"]] for q, _ in todo]
