@@ -5,7 +5,7 @@ import psycopg2
 import pytest
 
 from assistant.errors import IndexStoreError
-from assistant.store.folder import make_nodes
+from assistant.store.records import make_nodes
 from assistant.types import Article, Chunk
 from tests import pg
 from tests.conftest import HashEmbedding

@@ -8,7 +8,7 @@ from assistant.api import Assistant
 from assistant.config import Settings
 from assistant.errors import IndexStoreError
 from assistant.ingest.indexing import Indexer
-from assistant.store import FolderStore, folder, live, local
+from assistant.store import FolderStore, folder, live, local, records
 from assistant.types import Article, Chunk
 from tests.conftest import HashEmbedding, ScriptedGenerator
 
@@ -62,7 +62,7 @@ def test_records_keep_every_article_field_but_the_text(tmp_path):
 
     store = open_store(tmp_path)
     article = Signed(id="a", title="T", text="Un texte sur le pont.", source="Le Monde", date="2024-05-01", url="https://x", author="Lise")
-    store.write(put=[(article, folder.make_nodes(article, [Chunk(0, 21, article.text)]))])
+    store.write(put=[(article, records.make_nodes(article, [Chunk(0, 21, article.text)]))])
     record = open_store(tmp_path).articles()["a"]
     assert record["author"] == "Lise" and record["source"] == "Le Monde" and record["date"] == "2024-05-01"
     assert "text" not in record and record["chars"] == 21 and record["node_ids"] == ["a::0"]
@@ -173,7 +173,7 @@ def test_manifest_records_model_dimension_chunking_and_versions(make_assistant, 
     make_assistant().ingest_articles([PONT])
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["embed_model"] == "test/hash-bag-of-words"
-    assert manifest["dimension"] == 256 and manifest["format"] == folder.FORMAT_VERSION
+    assert manifest["dimension"] == 256 and manifest["format"] == records.FORMAT_VERSION
     assert manifest["chunking"]["max_chars"] == 700
     assert "llama-index-core" in manifest["versions"]
 
@@ -204,7 +204,7 @@ def test_many_small_writes_are_merged_into_few_segments(tmp_path, monkeypatch):
 
 
 def test_missing_or_damaged_index_gives_a_clear_error(tmp_path):
-    open_store(tmp_path).write(put=[(PONT, folder.make_nodes(PONT, [Chunk(0, 10, PONT.text[:10])]))])
+    open_store(tmp_path).write(put=[(PONT, records.make_nodes(PONT, [Chunk(0, 10, PONT.text[:10])]))])
     (tmp_path / "CURRENT").write_text("catalog-gone.json")
     with pytest.raises(IndexStoreError, match="missing"):
         open_store(tmp_path)
@@ -262,7 +262,7 @@ def test_keyword_scores_are_bm25s_scores_over_segments(tmp_path):
 
 
 def embedded(article: Article):
-    nodes = folder.make_nodes(article, [Chunk(0, len(article.text), article.text)])
+    nodes = records.make_nodes(article, [Chunk(0, len(article.text), article.text)])
     for node in nodes:
         node.embedding = HashEmbedding().get_text_embedding(node.text)
     return article, nodes

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..store.contract import Store
 from ..types import Filters
 from .outlets import find_outlets, outlet_key
 from .pipeline import Decision, Query
@@ -28,7 +29,7 @@ class Scope:
     reads = ("question", "filters")
     fills = ("question", "among", "order")
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     def run(self, query: Query) -> Decision:

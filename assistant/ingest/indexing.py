@@ -14,7 +14,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import MetadataMode, TextNode
 
 from ..errors import InputError
-from ..store import make_nodes
+from ..store.contract import Store
+from ..store.records import make_nodes
 from ..types import Article, IngestReport
 from .chunking import chunk_text
 from .duplicates import DuplicateIndex
@@ -50,7 +51,7 @@ EMBED_BATCH = 64  # texts per embedding call: the progress bar moves this often
 class Indexer:
     """Writes articles into a store with their chunks' vectors."""
 
-    def __init__(self, store, embed_model: BaseEmbedding, chunk_chars: int, overlap_chars: int, keywords_first_from: int = KEYWORDS_FIRST_FROM) -> None:
+    def __init__(self, store: Store, embed_model: BaseEmbedding, chunk_chars: int, overlap_chars: int, keywords_first_from: int = KEYWORDS_FIRST_FROM) -> None:
         self.store = store
         self._embed = embed_model
         self._chunk_chars, self._overlap_chars = chunk_chars, overlap_chars

@@ -39,13 +39,9 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 
 def open_store(where: str):
     """A store of the benchmark's identity: a folder path, or a postgresql:// URL."""
-    from ..store import FolderStore, is_database
+    from ..store import open_location
 
-    if is_database(where):
-        from ..store.postgres import PostgresStore
-
-        return PostgresStore(where, FreeEmbedding(), IDENTITY, CHUNKING)
-    return FolderStore(Path(where), FreeEmbedding(), IDENTITY, CHUNKING)
+    return open_location(where, FreeEmbedding(), IDENTITY, CHUNKING)
 
 
 # -- bulk ingest ------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from collections.abc import Collection
 import numpy as np
 from llama_index.core.schema import TextNode
 
-from .folder import Segment, chunk_node
+from .folder import Segment
+from .records import chunk_node
 
 SEGMENT_CHUNKS = 4096  # a large ingest is cut into segments this size: the unit of background embedding
 

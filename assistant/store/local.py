@@ -1,8 +1,8 @@
 """The store the assistant reads and writes, over a local index folder (`folder`).
 
-The assistant sees a store through these methods only (articles, status, write, waiting,
-set_vectors, dense, keywords, manifest, info), so that another store (`postgres.PostgresStore`)
-can stand in for this one.
+The assistant sees a store through the methods of `contract.Store` only, with the guarantees
+stated there, so that another store (`postgres.PostgresStore`, `memory.MemoryStore`) can stand in
+for this one.
 
 Each process holds the live segments in memory. Before every read it checks whether another
 process committed since (a `stat` of the pointer) and loads only what changed; every write takes
@@ -25,10 +25,11 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
 from . import folder, keywords
-from .folder import Catalog, Segment, article_record, write_status
+from .folder import Catalog, Segment
 from .keywords import TermCounts
 from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
 from .lock import writer_lock
+from .records import article_record, check_compatible, keyword_text, new_manifest, write_status
 from .vectors import Vectors
 
 MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
@@ -45,7 +46,7 @@ class FolderStore:
         self._manifest = self._read_manifest()
         if self._manifest is None:  # written with the first commit
             dimension = len(embed_model.get_query_embedding("dimension"))
-            self._manifest = folder.new_manifest(identity, dimension, chunking)
+            self._manifest = new_manifest(identity, dimension, chunking)
         self._vectors = Vectors(self._manifest["dimension"])
         self._parts: dict[str, Part] = {}
         self._records: dict[str, dict] = {}  # article id -> record
@@ -185,7 +186,7 @@ class FolderStore:
     def _read_manifest(self) -> dict | None:
         manifest = folder.read_manifest(self.index_dir)
         if manifest is not None:
-            folder.check_compatible(manifest, self._identity, self.index_dir)
+            check_compatible(manifest, self._identity, self.index_dir)
         self._manifest_on_disk = manifest is not None
         return manifest
 
@@ -256,7 +257,7 @@ class FolderStore:
         chunks = [{"id": n.id_, "text": n.text, "metadata": n.metadata} for n in nodes]
         if vectors is None and nodes and all(n.embedding is not None for n in nodes):
             vectors = np.asarray([n.embedding for n in nodes], dtype=np.float32)
-        counts = counts or TermCounts.of(folder.keyword_text(n) for n in nodes)  # a merge brings its own
+        counts = counts or TermCounts.of(keyword_text(n) for n in nodes)  # a merge brings its own
         segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors, counts)
         catalog.segments.append({"name": name, "first_id": catalog.next_id, "chunks": len(chunks), "embedded": vectors is not None, "removed": []})
         catalog.next_id += len(chunks)

@@ -16,8 +16,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import TextNode
 
 from ..errors import IndexStoreError, InputError
-from . import folder, is_database
-from .folder import Recorded, chunk_node
+from . import folder, folder_path, open_location, scheme_of
+from .records import FORMAT_VERSION, Recorded, chunk_node
 
 BATCH_CHUNKS = 4096  # written per transaction (per segment in a folder)
 
@@ -46,18 +46,12 @@ def migrate(source: Path, target: str, progress: bool = False) -> dict:
     content hash are left as they are, so a migration cut short can be run again."""
     from tqdm import tqdm
 
-    from .local import FolderStore
-    from .postgres import PostgresStore
-
     manifest, articles = read_folder(Path(source))
     identity = {key: manifest[key] for key in ("embed_model", "query_prefix", "passage_prefix")}
     stand_in = FixedDimension(dimension=manifest["dimension"], model_name=manifest["embed_model"])
-    if is_database(target):
-        store = PostgresStore(target, stand_in, identity, manifest["chunking"])
-    else:
-        if Path(target).resolve() == Path(source).resolve():
-            raise InputError("--from and --to name the same folder: give a new folder or a postgresql:// URL")
-        store = FolderStore(Path(target), stand_in, identity, manifest["chunking"])
+    if scheme_of(target) == "folder" and folder_path(target).resolve() == Path(source).resolve():
+        raise InputError("--from and --to name the same folder: give a new folder or a postgresql:// URL")
+    store = open_location(target, stand_in, identity, manifest["chunking"])
     copied = {"articles": 0, "chunks": 0, "waiting_for_vectors": 0}
     batch, size = [], 0
     with tqdm(desc="Copying", unit="article", disable=not progress) as bar:
@@ -85,7 +79,7 @@ def read_folder(source: Path) -> tuple[dict, Iterator[tuple[str, dict, list[Text
         if legacy is None:
             raise IndexStoreError(f"no index in {source}: give the folder of an index (`assistant info --index DIR` shows one)")
         return _legacy(legacy)
-    if manifest.get("format") != folder.FORMAT_VERSION:
+    if manifest.get("format") != FORMAT_VERSION:
         raise IndexStoreError(f"the index in {source} has format {manifest.get('format')}, which this version cannot read")
     return manifest, _segments(source)
 
@@ -130,7 +124,7 @@ def _legacy(version: Path) -> tuple[dict, Iterator[tuple[str, dict, list[TextNod
     faiss_ids = json.loads((version / "id_map.json").read_text())["node_id_to_faiss_id_map"]
     vectors, ids = contents(faiss.read_index(str(version / "default__vector_store.json")))
     row_of = {int(i): row for row, i in enumerate(ids.tolist())}
-    manifest = {**manifest, "format": folder.FORMAT_VERSION}
+    manifest = {**manifest, "format": FORMAT_VERSION}
 
     def articles_with_nodes():
         for article_id, record in articles.items():

@@ -19,8 +19,8 @@ The candidates are the chunks holding any of the question's lexemes, every one o
 
 from __future__ import annotations
 
-from .folder import chunk_node, keyword_text
 from .keywords import K1, B, tokens
+from .records import chunk_node, keyword_text
 
 # Tokens are written space-separated and read back by the `simple` configuration (no stemming,
 # no stop words: they are the local store's already), on the chunks and on the question alike.

@@ -29,9 +29,9 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
 from . import pghnsw, pgkeywords
-from .folder import article_record, check_compatible, chunk_node, content_hash, keyword_text, new_manifest, write_status
 from .layouts import APPROXIMATE_FROM
 from .pgconnect import Connections, parse_url, redact
+from .records import article_record, check_compatible, chunk_node, content_hash, keyword_text, new_manifest, write_status
 
 REPLAY_WAIT_S = 10.0
 
