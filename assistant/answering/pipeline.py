@@ -4,7 +4,8 @@ A stage is any object with a `name` and a `run(query)` method that reads and fil
 the `Query` and returns a `Decision` (or, to stream, yields events and then returns one). A
 decision with a refusal ends the question there. The stages, in order (`answering.build`):
 
-    understand -> retrieve -> passage_gate -> evidence -> sentence_gate -> draft -> verify
+    understand -> scope -> retrieve -> summarize -> passage_gate -> evidence -> sentence_gate
+    -> draft -> verify -> verbatim -> corroborate -> decide -> attribute
 
 Stages hand each other typed values, the fields of the `Query`: each stage declares which it
 reads and which it fills (`reads`, `fills`), and `Pipeline` checks, when it is built, that every
