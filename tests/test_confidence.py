@@ -12,8 +12,8 @@ from assistant.answering.verify import examine
 from assistant.errors import ModelError
 from assistant.lab import selective
 from assistant.lab.data import Outcome, Question
-from assistant.lab.train_confidence import collect, fit_logistic, row
 from assistant.lab.evaluation import _run_one
+from assistant.lab.train_confidence import collect, fit_logistic, row
 from assistant.types import Passage
 from tests.conftest import MILLEY
 
@@ -197,7 +197,13 @@ def test_the_replay_decides_a_recorded_run_as_decide_did(make_assistant, tmp_pat
         "âge": "Vers 11 heures du matin [1].",
         "Butler": "Il est porte-parole [1].",
     }
-    questions = ["Where did Milley meet Zaluzhny?", "Où Milley a-t-il rencontré Zaluzhny ?", "Quel âge a Milley ?", "Qui est Butler ?", "Quel temps fera-t-il à Lima ?"]
+    questions = [
+        "Where did Milley meet Zaluzhny?",
+        "Où Milley a-t-il rencontré Zaluzhny ?",
+        "Quel âge a Milley ?",
+        "Qui est Butler ?",
+        "Quel temps fera-t-il à Lima ?",
+    ]
     for answer_p, quote_p in [(0.9, 0.9), (0.3, 0.6), (0.3, 0.1)]:
         assistant = deciding(make_assistant, tmp_path, answer_p, quote_p, script, min_cross_lingual_support=0.0)
         recorded = [_run_one(assistant, Question(f"q{i}", q, ("Pologne",), None, True), False) for i, q in enumerate(questions)]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config import PACKAGE_DIR, Settings
 from ..embeddings.sentences import Cosines
+from ..store.contract import Store
 from .attribute import Attribute
 from .confidence import ConfidenceModel
 from .corroborate import Corroborate
@@ -30,7 +31,7 @@ DEFAULT_CONFIDENCE_MODEL = PACKAGE_DIR / "data" / "confidence-model.json"
 __all__ = ["Pipeline", "Query", "Refusal", "build", "last", "refusal_text"]
 
 
-def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipeline:
+def build(settings: Settings, store: Store, cosines: Cosines, llm: Callable) -> Pipeline:
     """The default pipeline: understand -> scope -> retrieve -> summarize (requests for a summary
     end there) -> passage gate -> evidence -> sentence gate -> draft -> verify -> verbatim ->
     corroborate -> decide (when a confidence model is set: the checks of verify then inform it
@@ -38,7 +39,7 @@ def build(settings: Settings, store, cosines: Cosines, llm: Callable) -> Pipelin
 
     Args:
         settings: thresholds and sizes.
-        store: where passages are searched (`store.FolderStore` or another with its methods).
+        store: where passages are searched (any `store.contract.Store`).
         cosines: the question-to-sentence and sentence-to-text similarities.
         llm: returns the loaded generator (called only when a stage needs the model).
     """
