@@ -4,8 +4,11 @@ models (marked slow) for end-to-end tests."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing.process
 import os
 import re
+import socket
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +109,26 @@ class ScriptedGenerator:
 
     def complete(self, messages, max_tokens=160, stop=None):
         return "".join(self.stream(messages, max_tokens, stop))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_tests_start_nothing(request):
+    """The fast tests (a bare `pytest`: `-m "not slow"`) start no process and no server: while
+    they run, starting a subprocess or a multiprocessing process, or listening on a socket
+    (Gradio's server, any other), fails the test that does it. Such a test is marked slow."""
+    if request.config.getoption("markexpr") != "not slow":
+        yield
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a fast test started a process or a server: mark it @pytest.mark.slow")
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(subprocess.Popen, "_execute_child", refuse)
+    patch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    patch.setattr(socket.socket, "listen", refuse)
+    yield
+    patch.undo()
 
 
 @pytest.fixture

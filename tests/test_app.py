@@ -7,6 +7,7 @@ citation code, so the page renders what the real assistant would hand it."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import socket
 import threading
 import time
@@ -31,14 +32,10 @@ QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
 
 class FakeAssistant:
     """Assistant-like: same methods and return types, no models. One answer at a time, like the
-    real generator's lock; it records how many answers ever ran at once."""
+    real generator's lock."""
 
-    def __init__(self, token_delay: float = 0.0) -> None:
-        self.token_delay = token_delay
+    def __init__(self) -> None:
         self.records: dict[str, dict] = {}
-        self.max_running = 0
-        self._running = 0
-        self._count_lock = threading.Lock()
         self._model_lock = threading.Lock()
 
     # the index
@@ -95,16 +92,8 @@ class FakeAssistant:
         quote = cite(1, best, question).quote
         yield Reading(passages)
         with self._model_lock:
-            with self._count_lock:
-                self._running += 1
-                self.max_running = max(self.max_running, self._running)
-            try:
-                for word in quote.split()[:6]:
-                    time.sleep(self.token_delay)
-                    yield word + " "
-            finally:
-                with self._count_lock:
-                    self._running -= 1
+            for word in quote.split()[:6]:
+                yield word + " "
         citation = cite(1, best, quote)
         yield Answer(question, f"{quote} [1].", False, [citation], passages, {"total_s": 0.02}, rewritten)
 
@@ -365,6 +354,7 @@ def test_auth_is_user_colon_password():
 # -- through the server ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a server
 def test_gradio_client_gets_answer_and_sources(fake, served):
     from gradio_client import Client
 
@@ -381,6 +371,7 @@ def test_gradio_client_gets_answer_and_sources(fake, served):
         client.predict("  ", None, api_name="/ask")
 
 
+@pytest.mark.slow  # a server
 def test_upload_through_the_server(fake, served, tmp_path):
     from gradio_client import Client, handle_file
 
@@ -394,17 +385,47 @@ def test_upload_through_the_server(fake, served, tmp_path):
     assert len(fake.articles()) == 2
 
 
-def test_twenty_sessions_at_once(served):
+class Overlaps:
+    """Wraps a generator's `stream`, where the model works, and records each generation's start
+    (+1) and end (-1) in the order they happen. It has no lock of its own (list.append is atomic):
+    whatever keeps two generations apart is the product's."""
 
-    fake = FakeAssistant(token_delay=0.02)
-    fake.ingest([SAMPLE_ARTICLE])
-    results, elapsed = twenty_sessions(served(fake))
-    assert all(not data["refused"] and data["citations"] for data, _ in results)
-    assert fake.max_running == 1  # queued, one generation at a time
-    waits = sorted(t for _, t in results)
-    print(f"\n20 sessions: all answered in {elapsed:.1f} s; per session {waits[0]:.2f}-{waits[-1]:.2f} s")
+    def __init__(self, generator, seconds_per_piece: float, first_lingers: float) -> None:
+        self.events: list[int] = []
+        inner = generator.stream
+
+        def stream(*args, **kwargs):
+            self.events.append(1)
+            try:
+                if len(self.events) == 1:
+                    time.sleep(first_lingers)  # every other session's request arrives meanwhile
+                for piece in inner(*args, **kwargs):
+                    time.sleep(seconds_per_piece)  # a model's pace
+                    yield piece
+            finally:
+                self.events.append(-1)
+
+        generator.stream = stream
+
+    @property
+    def most_at_once(self) -> int:
+        return max(itertools.accumulate(self.events), default=0)
 
 
+@pytest.mark.slow  # a server
+def test_the_page_queue_never_runs_two_generations_at_once(make_assistant, served):
+    """Sessions asking at once through the real server and the real `Assistant`: its fast
+    generator has no lock, so only the page's queue (concurrency_limit=1) keeps them apart."""
+    assistant = make_assistant({"rencontré": "Milley a rencontré Zaluzhny en Pologne [1].", "heure": "Il est arrivé vers 11 heures du matin [1]."})
+    assistant.ingest([SAMPLE_ARTICLE])
+    probe = Overlaps(assistant.generator, seconds_per_piece=0.05, first_lingers=1.0)
+    results, _ = sessions(served(assistant), 6)
+    assert all(isinstance(data["answer"], str) and data["answer"] for data, _ in results)
+    assert probe.events.count(1) == 6, "every session's question reached the model"
+    assert probe.most_at_once == 1, f"{probe.most_at_once} generations ran at once"
+
+
+@pytest.mark.slow  # a server
 def test_real_api_with_fast_models_through_the_server(make_assistant, served):
     from gradio_client import Client
 
@@ -418,21 +439,24 @@ def test_real_api_with_fast_models_through_the_server(make_assistant, served):
     assert refused["refused"] and refused["citations"] == []
 
 
-def twenty_sessions(url: str) -> tuple[list[tuple[dict, float]], float]:
-    """Twenty gradio_client sessions asking at once: (answer, seconds) each, and the wall time."""
+def sessions(url: str, count: int) -> tuple[list[tuple[dict, float]], float]:
+    """`count` gradio_client sessions, connected first, then asking at once: (answer, seconds)
+    each, and the wall time."""
     from gradio_client import Client
 
     questions = [QUESTION, "À quelle heure Milley est-il arrivé ?"]
+    asked: list[float] = []
+    start = threading.Barrier(count, action=lambda: asked.append(time.perf_counter()))
 
     def session(i: int) -> tuple[dict, float]:
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        start.wait(timeout=120)
         started = time.perf_counter()
         return client.predict(questions[i % 2], None, api_name="/ask"), time.perf_counter() - started
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(20) as pool:
-        results = list(pool.map(session, range(20)))
-    return results, time.perf_counter() - started
+    with ThreadPoolExecutor(count) as pool:
+        results = list(pool.map(session, range(count)))
+    return results, time.perf_counter() - asked[0]
 
 
 # -- the real models -------------------------------------------------------------------------
@@ -454,7 +478,7 @@ def test_real_model_through_gradio_client(real_assistant, served):
 @pytest.mark.slow
 def test_real_model_twenty_sessions(real_assistant, served):
 
-    results, elapsed = twenty_sessions(served(real_assistant))
+    results, elapsed = sessions(served(real_assistant), 20)
     assert all(isinstance(data["answer"], str) and data["answer"] for data, _ in results)
     waits = sorted(t for _, t in results)
     print(f"\n20 real sessions: all answered in {elapsed:.1f} s; per session {waits[0]:.1f}-{waits[-1]:.1f} s")

@@ -26,6 +26,7 @@ def url(server):
     return pg.table_url(server.url())
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_same_top10_and_answer_as_the_local_index(url, tmp_path):
     remote, local = pg.assistant_on(url), pg.assistant_on(None, tmp_path / "index")
     for assistant in (remote, local):
@@ -35,6 +36,7 @@ def test_same_top10_and_answer_as_the_local_index(url, tmp_path):
     pg.assert_same_as_local(remote, local)
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_writes_replace_remove_and_skip_unchanged_without_duplicates(url):
     assistant = pg.assistant_on(url)
     assistant.ingest_articles(pg.OTHERS)
@@ -51,6 +53,7 @@ def test_writes_replace_remove_and_skip_unchanged_without_duplicates(url):
     assert reopened.articles()[0]["source"] == "Le Progrès", "every field of the article is kept"
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_a_failed_write_changes_nothing(url, monkeypatch):
     from assistant.store import postgres
 
@@ -69,6 +72,7 @@ def test_a_failed_write_changes_nothing(url, monkeypatch):
     assert "pistes" in pg.assistant_on(url).search("vélos Paris", 1)[0].text, "the delete before the insert was rolled back"
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_keywords_in_french_and_searches_restricted_to_some_articles(url):
     assistant = pg.assistant_on(url)
     assistant.ingest_articles(pg.articles())
@@ -82,6 +86,7 @@ def test_keywords_in_french_and_searches_restricted_to_some_articles(url):
 WORDS = "fromage montagne rivière pont ville vélo hiver train gare musée tableau peintre marché poisson bateau port école livre journal".split()
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_keywords_score_as_the_local_bm25_after_every_write(url):
     """BM25 from the statistics each write keeps (not ts_rank): the local store's scores for the
     same texts, after adds, a replacement and a removal."""
@@ -111,6 +116,7 @@ def test_keywords_score_as_the_local_bm25_after_every_write(url):
         assert [hit.score for hit in remote] == pytest.approx([score for _, _, score in local], rel=1e-5)
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_a_store_written_before_bm25_was_kept_counts_its_statistics_on_opening(url):
     assistant = pg.assistant_on(url)
     assistant.ingest_articles(pg.articles())
@@ -124,6 +130,7 @@ def test_a_store_written_before_bm25_was_kept_counts_its_statistics_on_opening(u
     assert [score for _, score in after] == pytest.approx([score for _, score in before])
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_chunks_without_vectors_are_found_by_keywords_and_wait_for_theirs(url):
     from assistant.ingest.indexing import Indexer
 
@@ -137,6 +144,7 @@ def test_chunks_without_vectors_are_found_by_keywords_and_wait_for_theirs(url):
     assert store.info()["waiting_for_vectors"] == 0 and store.dense("pont Rhône", 1)[0].node.metadata["article_id"] == "pont"
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_another_embedding_model_is_refused_naming_both(url):
     pg.assistant_on(url).ingest_articles(pg.OTHERS[:1])
 
@@ -150,6 +158,7 @@ def test_another_embedding_model_is_refused_naming_both(url):
     assert "test/hash-bag-of-words" in str(error.value) and "other/model" in str(error.value)
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_migrate_copies_a_folder_without_embedding_again(url, tmp_path, monkeypatch):
     from assistant.cli import main
 
@@ -163,6 +172,7 @@ def test_migrate_copies_a_folder_without_embedding_again(url, tmp_path, monkeypa
     pg.assert_same_as_local(remote, local)
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_a_bad_url_or_table_name_says_what_to_do(server):
     from assistant.errors import InputError
 
@@ -172,6 +182,7 @@ def test_a_bad_url_or_table_name_says_what_to_do(server):
         pg.assistant_on(f"postgresql://postgres@127.0.0.1:{server.port + 1 if server.port < 65535 else 1}/postgres")
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_llama_index_pgvectorstore_reads_the_table(url):
     """The chunks table keeps PGVectorStore's layout: llama-index can query what the store wrote."""
     from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryMode
@@ -226,6 +237,7 @@ def test_the_url_names_the_table_and_the_replicas_and_info_hides_the_password():
     assert (plain.replicas, plain.table, plain.ef_search) == ([], "assistant", None), "no ef_search: the one measured on the index"
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_the_hnsw_index_is_searched_with_the_candidates_measured_for_its_recall(server):
     from assistant.lab import bench_store
     from assistant.store import pghnsw
@@ -248,6 +260,7 @@ def test_the_hnsw_index_is_searched_with_the_candidates_measured_for_its_recall(
         assert pghnsw.calibrate(cursor, store.table, target_recall=1.01) == pghnsw.CANDIDATES[-1], "none reaches it: the most"
 
 
+@pytest.mark.slow  # a PostgreSQL server
 def test_keywords_count_the_title_with_the_passage_on_both_stores(url, tmp_path):
     article = Article(id="tram", title="Le tramway de Lyon", text="Une nouvelle ligne relie Gerland à Vaise depuis septembre.")
     for assistant in (pg.assistant_on(url), pg.assistant_on(None, tmp_path / "index")):

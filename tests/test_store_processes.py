@@ -18,7 +18,8 @@ from tests.test_store import CHUNKING, IDENTITY
 ROOT = Path(__file__).resolve().parents[1]
 
 # A writer process: the product's API with the hashing embedding, slowed down so that writers
-# overlap; it opens the index, waits for the go file, then ingests its articles.
+# overlap. It opens the index, says so (NAME.ready beside the index), holds it open until every
+# file it waits for exists (the go file, or every writer's ready file: a barrier), then ingests.
 WRITER = textwrap.dedent(
     """
     import sys, time
@@ -29,7 +30,8 @@ WRITER = textwrap.dedent(
     from assistant.types import Article
     from tests.conftest import HashEmbedding, ScriptedGenerator
 
-    index, go, name, count, delay, repeat = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+    index, name, count, delay, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+    waits = [Path(path) for path in sys.argv[6:]]
     live.SEGMENT_CHUNKS = 40
     calls = Path(index).parent / f"{name}.calls"
 
@@ -42,7 +44,11 @@ WRITER = textwrap.dedent(
 
     assistant = Assistant(Settings(index_dir=Path(index)), embed_model=Slow(), generator=ScriptedGenerator())
     assistant.articles()
-    while not go.exists():
+    (Path(index).parent / f"{name}.ready").touch()
+    deadline = time.monotonic() + 120  # generous: the cores may be busy
+    while not all(path.exists() for path in waits):
+        if time.monotonic() > deadline:
+            sys.exit(f"{name} waited 120 s for {[str(path) for path in waits if not path.exists()]}")
         time.sleep(0.01)
     words = "pont tramway musée marché stade forêt école port gare parc".split()
     articles = [
@@ -54,8 +60,9 @@ WRITER = textwrap.dedent(
 )
 
 
-def writer(tmp_path: Path, name: str, count: int = 1, delay: float = 0.05, repeat: int = 6) -> subprocess.Popen:
-    command = [sys.executable, "-c", WRITER, str(tmp_path / "index"), str(tmp_path / "go"), name, str(count), str(delay), str(repeat)]
+def writer(tmp_path: Path, name: str, count: int = 1, delay: float = 0.05, repeat: int = 6, waits=("go",)) -> subprocess.Popen:
+    """A writer process on tmp_path/index that ingests once every file of `waits` (in tmp_path) exists."""
+    command = [sys.executable, "-c", WRITER, str(tmp_path / "index"), name, str(count), str(delay), str(repeat), *(str(tmp_path / w) for w in waits)]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -76,17 +83,20 @@ def wait_until(condition, timeout: float = 120.0) -> None:  # generous: the core
         time.sleep(0.02)
 
 
+@pytest.mark.slow  # writer processes
 def test_two_writers_at_once_both_land(tmp_path):
     open_store(tmp_path)  # an empty index: both writers start from nothing
-    writers = [writer(tmp_path, name, count=3) for name in ("alpha", "beta")]
-    time.sleep(1.5)  # both have opened the index
-    (tmp_path / "go").touch()
+    # A barrier, not a pause: neither writes before both hold the empty index open, however slow
+    # the machine, so the second to commit always has to catch up with the first's commit.
+    barrier = ("alpha.ready", "beta.ready")
+    writers = [writer(tmp_path, name, count=3, waits=barrier) for name in ("alpha", "beta")]
     for process in writers:
         assert "3 added" in finish(process)
     stored = open_store(tmp_path).articles()
     assert sorted(stored) == sorted(f"{name}-{i}" for name in ("alpha", "beta") for i in range(3))
 
 
+@pytest.mark.slow  # writer processes
 def test_a_serving_process_sees_what_the_command_line_added_and_its_upload_keeps_it(make_assistant, tmp_path):
     from assistant.app.handlers import Handlers
 
@@ -103,6 +113,7 @@ def test_a_serving_process_sees_what_the_command_line_added_and_its_upload_keeps
     assert len(open_store(tmp_path).articles()) == 3, "the page's upload kept what the command line added"
 
 
+@pytest.mark.slow  # writer processes
 def test_a_killed_ingest_resumes_where_it_stopped(tmp_path):
     (tmp_path / "go").touch()
     first = writer(tmp_path, "big", count=60, delay=0.01, repeat=70)  # 360 chunks: searchable by keywords first
