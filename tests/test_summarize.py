@@ -26,19 +26,16 @@ def assert_a_summary_of_the_sample(answer) -> None:
     assert [step.stage for step in answer.trace][-1] == "summarize", "a summary ends the question: no model call"
 
 
-# « Résume l'article » names no subject, yet `summarize.subject` falls back to the whole request
-# when nothing is left of it, and « résume » is not among the words naming no subject: the request
-# is searched for as a subject, and the hashing vectors find it too far from the article.
-NO_SUBJECT = "the request is searched for as its own subject (summarize.subject, _GENERIC)"
-
-
+# « Résume l'article » names no subject: it is about the index's only article, not a search for
+# « résume » (which the hashing vectors found too far from the article, and refused).
 @pytest.mark.parametrize(
     "request_",
     [
         "Résume l'article sur la rencontre entre Milley et Zaluzhny",  # the page's example
         "What is this article about?",
-        pytest.param(REQUEST, marks=pytest.mark.xfail(strict=True, reason=NO_SUBJECT)),
-        pytest.param("Résume cet article", marks=pytest.mark.xfail(strict=True, reason=NO_SUBJECT)),
+        REQUEST,
+        "Résume cet article",
+        "De quoi parle cet article ?",
     ],
 )
 def test_a_summary_of_the_sample_is_its_own_sentences_each_cited(make_assistant, request_):

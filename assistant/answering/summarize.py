@@ -39,8 +39,12 @@ ARTICLES = 5  # most stories an overview lists
 LEAD_BONUS = 0.05  # the first sentence's head start over the last one's, in cosine
 REDUNDANT = 0.92  # two sentences this close say the same thing
 WHOLE = 200  # passages asked for to get all of one article
-# Words of a request that name no subject (« Résume cet article », "What is this article about?")
-_GENERIC = content_words("article articles cet cette ce le la les this that the it sujet story papers médias journaux about")
+# Words of a request that name no subject (« Résume cet article », "What is this article about?"),
+# the request's own verbs included: « Résume l'article » searched for « résume » found nothing.
+_GENERIC = content_words(
+    "article articles cet cette ce le la les this that the it sujet story papers médias journaux about "
+    "résume résumer résumez résumé synthèse quoi parle raconte essentiel summarize summarise summary gist tldr what"
+)
 
 
 def intent(question: str) -> str | None:
