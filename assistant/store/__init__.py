@@ -60,7 +60,8 @@ def open_location(where: str, embed_model, identity: dict, chunking: dict) -> St
     Args:
         where: the location.
         embed_model: embeds the questions (and tells the dimension of a new store).
-        identity: the embedding model's name and prefixes, checked against the store's manifest.
+        identity: the embedding model's name and prefixes, checked against the store's manifest,
+            and the language of a new store's keyword index (`language`, recorded: `records.keyword_language`).
         chunking: how articles are chunked, recorded in a new store's manifest.
 
     Raises:

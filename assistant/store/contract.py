@@ -36,7 +36,7 @@ WriteStatus = Literal["added", "replaced", "unchanged"]
 INFO_KEYS = frozenset({"index", "articles", "chunks", "waiting_for_vectors", "vector_search", "bytes_on_disk"})
 
 # What the manifest holds in every store (`records.new_manifest`).
-MANIFEST_KEYS = frozenset({"format", "embed_model", "query_prefix", "passage_prefix", "dimension", "chunking", "versions"})
+MANIFEST_KEYS = frozenset({"format", "embed_model", "query_prefix", "passage_prefix", "language", "dimension", "chunking", "versions"})
 
 
 @runtime_checkable

@@ -1,4 +1,5 @@
-"""The keyword (BM25) index of the chunks, with French stemming, kept per segment and updated in place.
+"""The keyword (BM25) index of the chunks, stemmed in the index's language (French unless its manifest
+says otherwise: `records.keyword_language`), kept per segment and updated in place.
 
 bm25s (what llama-index's BM25Retriever wraps) stores scores computed with the whole corpus's
 statistics, so adding or removing one chunk means building it again from every chunk: 17 s at
@@ -20,17 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
-LANGUAGE = "french"
+from .. import languages
+
+LANGUAGE = "fr"  # of an index whose manifest names none: the product is French first
 K1, B = 1.5, 0.75  # bm25s's defaults
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) token pattern
 TERMS, COUNTS = "terms.json", "counts.npz"  # inside a segment folder
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased words of two letters or more, French stop words dropped, stemmed: as bm25s
-    tokenizes with `stopwords="french"` and PyStemmer's French stemmer."""
-    words = [w for w in TOKEN.findall(text.lower()) if w not in _stopwords()]
-    return _stemmer().stemWords(words)
+def tokens(text: str, language: str = LANGUAGE) -> list[str]:
+    """Lower-cased words of two letters or more, the language's stop words dropped, stemmed: as
+    bm25s tokenizes with `stopwords="french"` and PyStemmer's French stemmer (for "fr")."""
+    words = [w for w in TOKEN.findall(text.lower()) if w not in _stopwords(language)]
+    return _stemmer(language).stemWords(words)
 
 
 @dataclass
@@ -45,13 +48,13 @@ class TermCounts:
         self.column = {term: i for i, term in enumerate(self.terms)}
 
     @classmethod
-    def of(cls, texts: Iterable[str]) -> TermCounts:
+    def of(cls, texts: Iterable[str], language: str = LANGUAGE) -> TermCounts:
         from scipy.sparse import csc_matrix
 
         column: dict[str, int] = {}
         rows, cols, lengths = [], [], []
         for row, text in enumerate(texts):
-            found = tokens(text)
+            found = tokens(text, language)
             lengths.append(len(found))
             for term in found:
                 rows.append(row)
@@ -107,7 +110,9 @@ class TermCounts:
 _EMPTY_ROWS, _EMPTY_COUNTS = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
 
 
-def search(parts: list[tuple[TermCounts, np.ndarray, np.ndarray | None]], question: str, k: int) -> list[tuple[int, int, float]]:
+def search(
+    parts: list[tuple[TermCounts, np.ndarray, np.ndarray | None]], question: str, k: int, language: str = LANGUAGE
+) -> list[tuple[int, int, float]]:
     """The k best (part, row, score) for `question`, best first, with scores above zero.
 
     Args:
@@ -116,8 +121,9 @@ def search(parts: list[tuple[TermCounts, np.ndarray, np.ndarray | None]], questi
             live row, as bm25s's `weight_mask` leaves them.
         question: the text searched for.
         k: how many to return.
+        language: the index's (the question is stemmed as its chunks were).
     """
-    query = tokens(question)
+    query = tokens(question, language)
     live = sum(int(alive.sum()) for _, alive, _ in parts)
     if not query or not live or k <= 0:
         return []
@@ -145,20 +151,24 @@ def search(parts: list[tuple[TermCounts, np.ndarray, np.ndarray | None]], questi
     return [(number, row, score) for score, number, row in best[:k]]
 
 
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_FRENCH
+@lru_cache(maxsize=16)
+def _stopwords(language: str) -> frozenset[str]:
+    from bm25s import stopwords
 
-    return frozenset(STOPWORDS_FRENCH)
+    snowball = languages.snowball(language)
+    # bm25s's lists by the language's Snowball name; a language it has none for keeps every word
+    return frozenset(getattr(stopwords, "STOPWORDS_EN" if snowball == "english" else f"STOPWORDS_{snowball.upper()}", ()))
 
 
 _local = threading.local()
 
 
-def _stemmer():
-    """One stemmer per thread: PyStemmer's are not safe to share (the chat page answers in threads)."""
-    if not hasattr(_local, "stemmer"):
+def _stemmer(language: str):
+    """One stemmer per thread and language: PyStemmer's are not safe to share (the chat page answers in threads)."""
+    if not hasattr(_local, "stemmers"):
+        _local.stemmers = {}
+    if language not in _local.stemmers:
         import Stemmer
 
-        _local.stemmer = Stemmer.Stemmer(LANGUAGE)
-    return _local.stemmer
+        _local.stemmers[language] = Stemmer.Stemmer(languages.snowball(language))
+    return _local.stemmers[language]

@@ -29,7 +29,7 @@ from .folder import Catalog, Segment
 from .keywords import TermCounts
 from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
 from .lock import writer_lock
-from .records import article_record, check_compatible, keyword_text, new_manifest, write_status
+from .records import article_record, check_compatible, keyword_language, keyword_text, new_manifest, write_status
 from .vectors import Vectors
 
 MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
@@ -84,7 +84,7 @@ class FolderStore:
         with self._state:
             parts = list(self._parts.values())
             searched = [(p.segment.counts, p.alive, None if among is None else mask_of(p, among)) for p in parts]
-            hits = keywords.search(searched, question, k)
+            hits = keywords.search(searched, question, k, keyword_language(self._manifest))
             return [NodeWithScore(node=chunk_of(parts[n], row), score=score) for n, row, score in hits]
 
     def waiting(self, limit: int = SEGMENT_CHUNKS) -> list[TextNode]:
@@ -257,7 +257,7 @@ class FolderStore:
         chunks = [{"id": n.id_, "text": n.text, "metadata": n.metadata} for n in nodes]
         if vectors is None and nodes and all(n.embedding is not None for n in nodes):
             vectors = np.asarray([n.embedding for n in nodes], dtype=np.float32)
-        counts = counts or TermCounts.of(keyword_text(n) for n in nodes)  # a merge brings its own
+        counts = counts or TermCounts.of((keyword_text(n) for n in nodes), keyword_language(self._manifest))  # a merge brings its own
         segment = folder.write_segment(self.index_dir, name, chunks, {a: record for a, (record, _) in group}, vectors, counts)
         catalog.segments.append({"name": name, "first_id": catalog.next_id, "chunks": len(chunks), "embedded": vectors is not None, "removed": []})
         catalog.next_id += len(chunks)

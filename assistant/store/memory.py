@@ -27,7 +27,7 @@ from ..types import Article
 from . import keywords
 from .contract import WriteStatus
 from .keywords import TermCounts
-from .records import Recorded, article_record, check_compatible, chunk_node, keyword_text, new_manifest, write_status
+from .records import Recorded, article_record, check_compatible, chunk_node, keyword_language, keyword_text, new_manifest, write_status
 
 WAITING_LIMIT = 2048  # chunks handed to background embedding at a time
 
@@ -133,7 +133,7 @@ class MemoryStore:
         if not contents.rows:
             return []
         alive = np.ones(len(contents.rows), dtype=bool)
-        hits = keywords.search([(contents.term_counts, alive, contents.mask(among))], question, k)
+        hits = keywords.search([(contents.term_counts, alive, contents.mask(among))], question, k, keyword_language(self._manifest))
         return [NodeWithScore(node=contents.rows[row].node(), score=score) for _, row, score in hits]
 
     def waiting(self, limit: int = WAITING_LIMIT) -> list[TextNode]:
@@ -169,7 +169,7 @@ class MemoryStore:
                 if known is None or known["hash"] != record["hash"]:
                     # Made before anything is swapped in: an error here leaves the last commit live.
                     made = [_chunk_of(article.id, node, dimension) for node in nodes]
-                    fresh[article.id] = (record, made, TermCounts.of(keyword_text(node) for node in nodes))
+                    fresh[article.id] = (record, made, TermCounts.of((keyword_text(node) for node in nodes), keyword_language(self._manifest)))
             gone = [a for a in dict.fromkeys([*remove, *fresh]) if a in contents.records]
             if not fresh and not gone:
                 return

@@ -17,7 +17,7 @@ from llama_index.core.schema import TextNode
 
 from ..errors import IndexStoreError, InputError
 from . import folder, folder_path, open_location, scheme_of
-from .records import FORMAT_VERSION, Recorded, chunk_node
+from .records import FORMAT_VERSION, Recorded, chunk_node, keyword_language
 
 BATCH_CHUNKS = 4096  # written per transaction (per segment in a folder)
 
@@ -47,7 +47,7 @@ def migrate(source: Path, target: str, progress: bool = False) -> dict:
     from tqdm import tqdm
 
     manifest, articles = read_folder(Path(source))
-    identity = {key: manifest[key] for key in ("embed_model", "query_prefix", "passage_prefix")}
+    identity = {**{key: manifest[key] for key in ("embed_model", "query_prefix", "passage_prefix")}, "language": keyword_language(manifest)}
     stand_in = FixedDimension(dimension=manifest["dimension"], model_name=manifest["embed_model"])
     if scheme_of(target) == "folder" and folder_path(target).resolve() == Path(source).resolve():
         raise InputError("--from and --to name the same folder: give a new folder or a postgresql:// URL")

@@ -19,7 +19,7 @@ The candidates are the chunks holding any of the question's lexemes, every one o
 
 from __future__ import annotations
 
-from .keywords import K1, B, tokens
+from .keywords import K1, LANGUAGE, B, tokens
 from .records import chunk_node, keyword_text
 
 # Tokens are written space-separated and read back by the `simple` configuration (no stemming,
@@ -28,9 +28,10 @@ WORDS = "to_tsvector('simple', %s)"
 BACKFILL_BATCH = 2_000
 
 
-def words(text: str) -> tuple[str, int]:
-    """What `WORDS` turns into a chunk's (or a question's) lexemes, and how many tokens."""
-    found = tokens(text)
+def words(text: str, language: str = LANGUAGE) -> tuple[str, int]:
+    """What `WORDS` turns into a chunk's (or a question's) lexemes, and how many tokens, in the
+    index's language."""
+    found = tokens(text, language)
     return " ".join(found), len(found)
 
 

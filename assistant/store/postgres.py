@@ -31,7 +31,7 @@ from ..types import Article
 from . import pghnsw, pgkeywords
 from .layouts import APPROXIMATE_FROM
 from .pgconnect import Connections, parse_url, redact
-from .records import article_record, check_compatible, chunk_node, content_hash, keyword_text, new_manifest, write_status
+from .records import article_record, check_compatible, chunk_node, content_hash, keyword_language, keyword_text, new_manifest, write_status
 
 REPLAY_WAIT_S = 10.0
 
@@ -82,7 +82,7 @@ class PostgresStore:
     def keywords(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks that best match the question's words by BM25 (French full-text search,
         any word), best first."""
-        asked, _ = pgkeywords.words(question)
+        asked, _ = pgkeywords.words(question, keyword_language(self._manifest))
         if not asked or not self._exists() or (among is not None and not among):
             return []
         where, params = _among(among)
@@ -133,7 +133,7 @@ class PostgresStore:
             pgkeywords.count(cursor, self.table, gone, -1)
             cursor.execute(f"DELETE FROM data_{self.table} WHERE article_id = ANY(%s)", (gone,))
             cursor.execute(f"DELETE FROM {self.table}_articles WHERE article_id = ANY(%s)", (gone,))
-            _insert(cursor, self.table, fresh)
+            _insert(cursor, self.table, fresh, keyword_language(self._manifest))
             pgkeywords.count(cursor, self.table, list(fresh), 1)
             cursor.execute(f"UPDATE {self.table}_meta SET value = to_jsonb(value::text::bigint + 1) WHERE key = 'version'")
         self._after_write()
@@ -251,7 +251,7 @@ def _hits(rows) -> list[NodeWithScore]:
     return [NodeWithScore(node=chunk_node(node_id, text, metadata), score=float(score)) for node_id, text, metadata, score in rows]
 
 
-def _insert(cursor, table: str, fresh: dict[str, tuple[dict, list[TextNode]]]) -> None:
+def _insert(cursor, table: str, fresh: dict[str, tuple[dict, list[TextNode]]], language: str) -> None:
     from psycopg2.extras import Json, execute_values
 
     chunks = [
@@ -261,7 +261,7 @@ def _insert(cursor, table: str, fresh: dict[str, tuple[dict, list[TextNode]]]) -
             n.text,
             json.dumps(n.metadata, ensure_ascii=False),
             None if n.embedding is None else json.dumps(list(map(float, n.embedding))),
-            *pgkeywords.words(keyword_text(n)),
+            *pgkeywords.words(keyword_text(n), language),
         )
         for article_id, (_, nodes) in fresh.items()
         for n in nodes

@@ -19,6 +19,7 @@ from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeI
 
 from ..errors import IndexStoreError
 from ..types import DERIVED, Article, Chunk
+from . import keywords
 
 FORMAT_VERSION = 2  # of the manifest and of the folder's layout (`folder`); 1 was llama-index's storage context
 
@@ -27,7 +28,17 @@ FORMAT_VERSION = 2  # of the manifest and of the folder's layout (`folder`); 1 w
 
 
 def new_manifest(identity: dict, dimension: int, chunking: dict) -> dict:
-    return {"format": FORMAT_VERSION, **identity, "dimension": dimension, "chunking": chunking, "versions": _versions()}
+    return {
+        "format": FORMAT_VERSION, **identity, "language": keyword_language(identity),
+        "dimension": dimension, "chunking": chunking, "versions": _versions(),
+    }  # fmt: skip
+
+
+def keyword_language(manifest: dict) -> str:
+    """The language the keyword index stems in and drops the stop words of (`keywords`): a new
+    index takes the one named beside the embedding model's identity (`language`), an existing one
+    keeps its manifest's; French where none is recorded (an index made before it was)."""
+    return manifest.get("language", keywords.LANGUAGE)
 
 
 def check_compatible(manifest: dict, identity: dict, where: object) -> None:

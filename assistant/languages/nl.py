@@ -1,0 +1,10 @@
+"""Dutch: detected, its keyword index and its refusal. What is not translated reads as for a
+language without a module: sentences in English, dates the French way; no words are read."""
+
+from . import en, fr
+
+NAME = "Dutch"
+SNOWBALL = "dutch"
+WHY, QUOTE, OTHER_FIGURE, CONFIDENCE = en.WHY, en.QUOTE, en.OTHER_FIGURE, en.CONFIDENCE  # not translated yet
+MONTH_NAMES, DATE, FIRST_DAY = fr.MONTH_NAMES, fr.DATE, fr.FIRST_DAY
+REFUSAL = "Ik vind het antwoord niet in de geïndexeerde artikelen."
