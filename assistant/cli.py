@@ -121,9 +121,7 @@ def _ingest(args) -> int:
 
 def _ask(args) -> int:
     from .answering import Refusal
-    from .app.render import sureness
-    from .app.texts import LANGUAGES
-    from .language import source_line
+    from .languages import source_line, sureness
     from .types import Answer
 
     assistant = _assistant(args)
@@ -140,7 +138,7 @@ def _ask(args) -> int:
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr)
     print(answer.text)
-    sure = sureness(answer, answer.language if answer.language in LANGUAGES else "en")
+    sure = sureness(answer, answer.language)
     if sure:
         print(sure)
     for c in answer.citations:
@@ -163,7 +161,7 @@ def _remove(args) -> int:
 
 
 def _info(args) -> int:
-    from .language import source_line
+    from .languages import source_line
 
     assistant = _assistant(args)
     for key, value in assistant.info().items():

@@ -1,4 +1,5 @@
-"""Reading text (pure functions): sentences with exact offsets, words, stems, numbers, stopwords.
+"""Reading text (pure functions): sentences with exact offsets, words, stems, numbers, stopwords,
+citation markers.
 
 Everything that reads text (chunking, evidence, grounding, follow-ups, the evaluation) reads it
 through here, so that « M. Milley » is one sentence and « rencontré » matches « rencontre »
@@ -7,8 +8,9 @@ everywhere alike."""
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
+
+from . import languages
+from .languages import fold
 
 # -- sentences -------------------------------------------------------------------------------
 
@@ -88,28 +90,11 @@ def _starts_sentence(text: str, pos: int, limit: int) -> bool:
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
-# Words that carry no meaning of their own, per language. A word is a stopword when it is one in
-# any of these languages: a question in one language is often answered from a passage in another.
-STOPWORDS_BY_LANGUAGE = {
-    "fr": frozenset(
-        """le la les l un une des du de d au aux et ou mais donc or ni car que qu qui quoi dont où ce cet cette
-        ces son sa ses leur leurs il elle ils elles on nous vous je tu se s y en ne pas plus est sont a ont été
-        être avoir fait par pour dans sur sous avec sans entre vers chez à était étaient selon comme aussi""".split()
-    ),
-    "en": frozenset(
-        """the a an of to in on at by for with from and or but is are was were be been has have had it its this that
-        these those as into about which who whom what when where why how than then there their they he she his her""".split()
-    ),
-}
-STOPWORDS = frozenset().union(*STOPWORDS_BY_LANGUAGE.values())
+# Words that carry no meaning of their own, per language read. A word is a stopword when it is one
+# in any of these languages: a question in one language is often answered from a passage in another.
+STOPWORDS_BY_LANGUAGE = {code: languages.get(code).STOPWORDS for code in languages.READ}
+STOPWORDS = languages.union("STOPWORDS")
 STEM_CHARS = 6  # crude, but enough to match « rencontré » with « rencontre » and « ukrainienne » with « ukrainien »
-
-
-@lru_cache(maxsize=1 << 16)  # words repeat: folding each anew was a tenth of a bulk ingest
-def fold(word: str) -> str:
-    """Lower-case, without accents: « Été » -> « ete »."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def stem(word: str) -> str:
@@ -122,18 +107,23 @@ def content_words(text: str) -> set[str]:
     return {w[:STEM_CHARS] for w in words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
 
 
+# -- citation markers ------------------------------------------------------------------------
+
+# [1], [1, 2], [1,2,3] and the full-width brackets small models sometimes emit.
+MARKER = re.compile(r"\s*[\[【]\s*(\d+(?:\s*[,;]\s*\d+)*)\s*[\]】]")
+
+
+def strip_markers(text: str) -> str:
+    """The text without its [n] markers: « Sur le Rhône [1]. » -> « Sur le Rhône. »"""
+    return re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", text)).strip()
+
+
 # -- numbers ---------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-# What a passage may spell out where an answer writes digits (« deux ans » -> « 2 ans »). A bare
-# « un » is left out: as an article it is everywhere and would vouch for any invented 1.
-_NUMBER_WORDS = dict(
-    zip(
-        "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante cinquante soixante cent mille".split(),
-        "2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 20 30 40 50 60 100 1000".split(),
-    )
-)
-_SPELLED = re.compile(r"\b(un seul|une seule|" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# What a passage may spell out where an answer writes digits (« deux ans » -> « 2 ans »).
+_NUMBER_WORDS = languages.union("SPELLED_NUMBERS")
+_SPELLED = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
 def numbers(text: str) -> set[str]:

@@ -2,13 +2,13 @@
 
 import pytest
 
-from assistant import language, prompts
+from assistant import languages, prompts
 from assistant.config import Settings
 from assistant.generation import Generator, model_path
 
 pytestmark = pytest.mark.slow
 
-FIXED = prompts.answer_messages("[1] …", "…", language.name("fr"))
+FIXED = prompts.answer_messages("[1] …", "…", languages.name("fr"))
 QUESTION = prompts.answer_messages("[1] Milley est arrivé en Pologne vers 11 heures.", "À quelle heure Milley est-il arrivé ?", "français")
 
 

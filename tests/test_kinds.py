@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.answering.kinds import fits
+from assistant.reading.kinds import fits
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from assistant.errors import InputError
 from assistant.ingest.dates import normalise_date, page_date, parse_date, published_timestamp
 from assistant.ingest.fields import article_fields, language_code
 from assistant.ingest.metadata import clean_author, clean_title, declared_language, detect_language, page_language
-from assistant.ingest.outlet_names import domain_of, fold_chars, outlet_key, outlet_name
+from assistant.languages import fold
+from assistant.outlet_names import domain_of, outlet_key, outlet_name
 
 
 @pytest.mark.parametrize(
@@ -41,10 +42,10 @@ def test_outlet_keys_join_every_spelling():
     assert domain_of("www1.folha.uol.com.br") == "folha.uol.com.br" and domain_of("Le Monde") is None
 
 
-def test_fold_chars_keeps_offsets():
+def test_folding_for_offsets_keeps_them():
     text = "Qu’écrit Libération sur l’Œuvre ?"
-    assert len(fold_chars(text)) == len(text)
-    assert fold_chars(text).startswith("qu'ecrit liberation")
+    assert len(fold(text, same_length=True)) == len(text)
+    assert fold(text, same_length=True).startswith("qu'ecrit liberation")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from assistant.ingest import load_file
-from assistant.ingest.outlet_names import fold_chars
+from assistant.languages import fold
 from tests.conftest import shared_dir
 
 NEWS = shared_dir("news")
@@ -46,7 +46,7 @@ OUTLETS = {
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", fold_chars(text)))
+    return set(re.findall(r"\w+", fold(text, same_length=True)))
 
 
 def title_is_right(ours: str, gold: str) -> bool:

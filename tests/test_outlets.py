@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answering.outlets import Outlets, find_outlets, outlet_key
+from assistant.reading.outlets import Outlets, find_outlets, outlet_key
 
 KNOWN = ["Le Monde", "lemonde.fr", "Libération", "Le Figaro", "Les Échos", "The Guardian", "Radio-Canada", "Le Monde diplomatique", "L'Express", "Gala"]
 
@@ -64,7 +64,7 @@ def test_an_index_without_outlets_or_with_file_paths():
 
 
 def test_outlet_key_is_shared_with_the_ingest_side():
-    from assistant.ingest.outlet_names import outlet_key as ingest_key
+    from assistant.ingest.metadata import outlet_key as ingest_key
 
     assert outlet_key is ingest_key
     assert outlet_key("Libération.fr") == outlet_key("liberation") == "liberation"

@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.answering.referents import resolve
 from assistant.answering.understand import needs_context
+from assistant.reading.referents import resolve
 from assistant.types import Turn
 
 # (message, language, whether it leans on the conversation before it)

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answering.when import When, parse_when
 from assistant.errors import InputError
+from assistant.reading.when import When, parse_when
 
 AS_OF = dt.date(2024, 3, 13)  # a Wednesday
 D = dt.date

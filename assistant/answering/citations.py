@@ -7,11 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..text import WORD, content_words, split_sentences, stem
+from ..text import MARKER, WORD, content_words, split_sentences, stem, strip_markers
 from ..types import Citation, Passage
 
-# [1], [1, 2], [1,2,3] and the full-width brackets small models sometimes emit.
-_MARKER = re.compile(r"\s*[\[【]\s*(\d+(?:\s*[,;]\s*\d+)*)\s*[\]】]")
 # (text, texts) -> a similarity per text, e.g. embedding cosines
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -56,11 +54,7 @@ def replace_markers(text: str, replace: Callable[[list[int]], str]) -> str:
         lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
         return lead + replace([int(n) for n in re.findall(r"\d+", match.group(1))])
 
-    return _MARKER.sub(swap, text)
-
-
-def strip_markers(text: str) -> str:
-    return re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub("", text)).strip()
+    return MARKER.sub(swap, text)
 
 
 def render(sentences: list[Sentence]) -> str:
@@ -118,4 +112,4 @@ def cite(n: int, passage: Passage, sentence: str, similarity: Similarity | None 
 
 
 def _numbers(piece: str) -> list[int]:
-    return [int(n) for group in _MARKER.findall(piece) for n in re.findall(r"\d+", group)]
+    return [int(n) for group in MARKER.findall(piece) for n in re.findall(r"\d+", group)]

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ModelError
+from ..reading import kinds
 from ..text import content_words
-from . import kinds
 from .evidence import Chosen
 from .pipeline import Written
 from .retrieve import TRACED

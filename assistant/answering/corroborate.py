@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from .. import languages
 from ..store.contract import Store
 from ..text import STOPWORDS, content_words, fold, unsupported_numbers
 from ..types import Passage
@@ -20,7 +21,6 @@ from .pipeline import Decision, Query
 
 MIN_SHARED = 0.6  # of the answer's content words another passage must hold to say the same
 _FIGURE = re.compile(r"(\d[\d\u00a0\u202f ]*(?:[.,]\d+)?)\s*(%|[^\W\d_]{2,})", re.UNICODE)  # « 12 morts », « 130 km/h », « 5 % »
-OTHER_FIGURE = {"fr": "{outlet} donne un autre chiffre : {figure}.", "en": "{outlet} gives another figure: {figure}."}  # its marker follows
 
 
 def group_of(records: dict[str, dict], article_id: str) -> str:
@@ -72,7 +72,7 @@ class Corroborate:
         for n, figure in differ[:1]:  # one disagreement is what the reader needs to know
             outlet = query.passages[n - 1].source or query.passages[n - 1].title
             query.citations.append(citations.cite(n, query.passages[n - 1], figure))
-            answer.append(Sentence(OTHER_FIGURE.get(query.language, OTHER_FIGURE["en"]).format(outlet=outlet, figure=figure), (n,)))
+            answer.append(Sentence(languages.get(query.language).OTHER_FIGURE.format(outlet=outlet, figure=figure), (n,)))
         query.answer = answer
         query.citations.sort(key=lambda c: c.n)
         return Decision("several sources", {"agree": agree, "differ": [n for n, _ in differ], "first": cited.n})

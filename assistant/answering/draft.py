@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
-from .. import language, prompts
+from .. import languages, prompts
 from ..generation import StepWatch
 from ..types import Reading
 from .citations import format_context
@@ -36,7 +36,7 @@ class Draft:
     def run(self, query: Query) -> Generator[Event, None, Decision]:
         yield Reading(query.passages)  # a reader sees the sources while the model reads them
         watch = StepWatch(self._refusal_token_ids())
-        messages = prompts.answer_messages(format_context(query.evidence.excerpts), query.question, language.name(query.language))
+        messages = prompts.answer_messages(format_context(query.evidence.excerpts), query.question, languages.name(query.language))
         pieces: list[str] = []
         for piece in self._llm().stream(messages, self.max_tokens, watch=watch):
             if not pieces:

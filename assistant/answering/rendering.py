@@ -7,19 +7,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..language import long_date
+from .. import languages
+from ..languages import long_date
 from ..types import Citation
 from . import citations
 
 if TYPE_CHECKING:
     from .pipeline import Query
 
-QUOTE_TEXTS = {"fr": "L'article dit : « {quote} » [{n}].", "en": 'The article says: "{quote}" [{n}].'}
-
 
 def quote_text(citation: Citation, language: str) -> str:
     """« L'article dit : « … » [1]. »: the source's sentence given verbatim."""
-    return QUOTE_TEXTS.get(language, QUOTE_TEXTS["en"]).format(quote=citation.quote.strip(), n=citation.n)
+    return languages.get(language).QUOTE.format(quote=citation.quote.strip(), n=citation.n)
 
 
 def body(query: Query) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..reading.outlets import find_outlets, outlet_key
+from ..reading.when import When, parse_when
 from ..store.contract import Store
 from ..types import Filters
-from .outlets import find_outlets, outlet_key
 from .pipeline import Decision, Query
 from .policy import Refusal
-from .when import When, parse_when
 
 
 class Scope:

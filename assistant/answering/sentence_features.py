@@ -15,9 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..reading import kinds
 from ..text import WORD, content_words, fold, split_sentences
 from ..types import Passage
-from . import kinds
 
 Relevance = Callable[[str, list[str]], list[float]]
 

@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .. import language, prompts
-from ..text import STOPWORDS, content_words
+from .. import languages, prompts
+from ..reading import referents
+from ..text import STOPWORDS, content_words, strip_markers
 from ..types import Turn
-from . import referents, summarize
-from .citations import strip_markers
+from . import summarize
 from .pipeline import Decision, Query
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class Understand:
         self._llm = llm  # loaded on first use: most messages need no rewriting
 
     def run(self, query: Query) -> Decision:
-        query.language = language.detect(query.message)
+        query.language = languages.detect(query.message)
         query.question = query.message
         if summarize.intent(query.message):  # « Résume l'article sur … »: search for what it is about
             query.question = summarize.subject(query.message)

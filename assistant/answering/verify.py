@@ -11,22 +11,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import language
+from .. import languages
 from ..config import Settings
+from ..reading import kinds
 from ..text import content_words, split_sentences, unsupported_numbers
 from ..types import Citation, Passage
-from . import citations, kinds
+from . import citations
 from .citations import Sentence
 from .pipeline import Decision, Query
 from .policy import Refusal
 
 # Ways the models say they do not know, besides the INTROUVABLE word the prompt asks for.
-_REFUSAL = re.compile(
-    r"introuvable|ne (?:contien|mentionn|précis|permet|dit|donn|trouv|sai)\w*|pas (?:d'|de )?(?:information|réponse|mention|précis)|"
-    r"aucune (?:information|mention|indication)|je ne sais pas|not (?:mention|contain|provide|specif|found|stated)\w*|"
-    r"(?:don't|do not|cannot|can't) (?:know|find|answer)|no information",
-    re.IGNORECASE,
-)
+_REFUSAL = re.compile(languages.union("NO_ANSWER"), re.IGNORECASE)
 
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -277,7 +273,7 @@ class Verify:
 
     def run(self, query: Query) -> Decision:
         # An answer in another language than its article (English about a French one) is checked by meaning.
-        cross_lingual = query.language != language.detect(query.passages[0].text)
+        cross_lingual = query.language != languages.detect(query.passages[0].text)
         findings = query.checks = examine(query.draft.text, query.question, query.passages, self.rules, self._similarity, cross_lingual)
         reason = findings.refusal()
         if findings.kept and not findings.said_unknown:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ..answering.citations import replace_markers
 from ..answering.policy import Refusal
-from ..language import source_line
+from ..languages import source_line, sureness
 from ..types import Answer, Citation, IngestReport, Passage
-from .texts import DEFAULT, SURE, t
+from .texts import DEFAULT, t
 
 # -- HTML rendering (pure functions) ---------------------------------------------------------
 #
@@ -135,17 +135,6 @@ def render_answer(answer: Answer, turn: int, lang: str = DEFAULT) -> str:
         notes.append(f"{answer.timings['total_s']:.1f} s")
     note = f'<div class="qa-note">{html.escape(" · ".join(notes))}</div>' if notes else ""
     return f'<div class="qa qa-final">{body}{note}{render_trace(answer, lang)}</div>'
-
-
-def sureness(answer: Answer, lang: str = DEFAULT) -> str:
-    """How sure the answer is, in words (nothing when no confidence was measured)."""
-    if answer.refused or answer.confidence is None:
-        return ""
-    if answer.outcome == "quote":
-        words = t(lang, "quote")
-    else:
-        words = t(lang, "sure" if answer.confidence >= SURE else "likely")
-    return f"{words} ({t(lang, 'confidence', percent=round(100 * answer.confidence))})"
 
 
 def render_trace(answer: Answer, lang: str = DEFAULT) -> str:

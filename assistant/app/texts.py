@@ -1,4 +1,5 @@
-"""Every word the chat page shows, in French (the default) and English.
+"""Every word the chat page shows, in French (the default) and English, but those it shares with
+the command line (how sure an answer is, dates, refusals: `languages`).
 
 A new language is one more dictionary with the same keys (`test_app` checks they match)."""
 
@@ -43,10 +44,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "reading": "Lecture de {count} passages de {titles}…",
         "the_passages": "Les passages",
         "error_unexpected": "Un problème est survenu pendant la réponse ({kind}) ; voir le journal du serveur.",
-        "sure": "réponse sûre",
-        "likely": "réponse probable, à vérifier dans la source",
-        "quote": "la réponse devrait se trouver dans cette phrase de l'article",
-        "confidence": "confiance {percent} %",
         "ingest_added": "ajouté",
         "ingest_replaced": "remplacé",
         "ingest_unchanged": "inchangé",
@@ -102,10 +99,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "reading": "Reading {count} passages from {titles}…",
         "the_passages": "The passages",
         "error_unexpected": "Something went wrong while answering ({kind}); see the server log.",
-        "sure": "confident answer",
-        "likely": "likely answer: check it in the source",
-        "quote": "the answer should be in this sentence of the article",
-        "confidence": "confidence {percent} %",
         "ingest_added": "added",
         "ingest_replaced": "replaced",
         "ingest_unchanged": "unchanged",
@@ -127,9 +120,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "outlet": "Outlet",
     },
 }
-
-SURE = 0.8  # a short answer at least this likely to be right is called sure
-
 
 def t(language: str, key: str, **values) -> str:
     """The text `key` in `language` (French for a language without a translation)."""

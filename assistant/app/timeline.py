@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from ..language import source_line
+from ..languages import source_line
 from ..types import Answer
 from .texts import DEFAULT, t
 

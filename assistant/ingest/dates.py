@@ -16,18 +16,12 @@ import datetime as dt
 import json
 import re
 
+from .. import languages
 from ..errors import InputError
-from .outlet_names import fold_chars
+from ..languages import fold
 
-MONTHS = {
-    # French, then English, then the usual abbreviations (without their period).
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-    "janv": 1, "fevr": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-}  # fmt: skip
+# Month names and their usual abbreviations (without their period), folded, of the languages read.
+MONTHS = {**languages.union("MONTHS"), **languages.union("MONTH_ABBREVIATIONS")}
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$", re.IGNORECASE)
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")  # day first, as in French
 _WORDS = re.compile(r"^(?:[a-z]+\.?,?\s+)?(\d{1,2})(?:er|st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")  # 3 mars 2024
@@ -66,7 +60,7 @@ def normalise_date(value: object) -> str | None:
 
 def parse_date(text: str) -> dt.date | None:
     """A calendar date from ISO, day-first numeric or written forms (French or English), else None."""
-    text = fold_chars(text.strip()).replace("1er", "1")
+    text = fold(text.strip(), same_length=True).replace("1er", "1")
     attempts = (
         (_ISO, lambda m: (int(m[1]), int(m[2]), int(m[3]))),
         (_NUMERIC, lambda m: (int(m[3]), int(m[2]), int(m[1]))),

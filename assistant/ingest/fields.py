@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError
+from ..outlet_names import outlet_name
 from .dates import normalise_date
-from .outlet_names import outlet_name
 
 # The names a field goes by, first found wins.
 ALIASES = {

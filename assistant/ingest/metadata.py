@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..languages import fold
+from ..outlet_names import domain_of, outlet_key, outlet_name
 from .dates import ZONES, json_ld_values, page_date, parse_html
-from .outlet_names import domain_of, fold_chars, outlet_key, outlet_name
 
 # Separators between a headline and the site's name or section in a <title>; not « : », which
 # French headlines use (« Affaire KPMG : un juge se récuse »).
@@ -105,12 +106,12 @@ def _names_site(segments: list[str], keys: set[str]) -> bool:
 def clean_author(author: str, site_names: list[str]) -> str:
     """The people of a byline (« Par AFP publié le; Mis À Jour À » -> « AFP »), without the outlet
     itself (« Lefigaro Fr », « Par sudinfo be ») or what trails a name."""
-    keys = {re.sub(r"[^0-9a-z]", "", fold_chars(n)) for n in site_names} | {outlet_key(n) for n in site_names}
+    keys = {re.sub(r"[^0-9a-z]", "", fold(n, same_length=True)) for n in site_names} | {outlet_key(n) for n in site_names}
     keys = {k for k in keys if len(k) >= 3}
     people = []
     for part in author.split(";"):
         name = _BYLINE_TAIL.sub("", _BYLINE_HEAD.sub("", part)).strip(" ,.-")
-        key = re.sub(r"[^0-9a-z]", "", fold_chars(name))
+        key = re.sub(r"[^0-9a-z]", "", fold(name, same_length=True))
         if len(key) < 3 or any(key in k or k in key for k in keys):
             continue
         if name not in people:

@@ -1,5 +1,6 @@
-"""The words of time in French and English, folded (lowercase, no accents: « août » is "aout"),
-as regular-expression pieces, and the calendar arithmetic `when` resolves them with."""
+"""The words of time of the languages read (`languages.READ`: French and English), folded
+(lowercase, no accents: « août » is "aout"), as regular-expression pieces, and the calendar
+arithmetic `when` resolves them with."""
 
 from __future__ import annotations
 
@@ -7,30 +8,18 @@ import calendar
 import datetime as dt
 import re
 
+from .. import languages
+
+# Months written out or abbreviated; « fév », "mar", "jun" and "jul" are read in dates only
+# (`ingest.dates`), never in questions.
 MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-    "janv": 1, "fevr": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    "jan": 1, "feb": 2, "apr": 4, "aug": 8, "sep": 9,
-}  # fmt: skip
-WEEKDAYS = {
-    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6,
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-}  # fmt: skip
-NUMBERS = {
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
-    "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30,
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-}  # fmt: skip
-UNITS = {
-    "jour": "day", "jours": "day", "semaine": "week", "semaines": "week", "mois": "month", "an": "year",
-    "ans": "year", "annee": "year", "annees": "year",
-    "day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
-    "year": "year", "years": "year",
-}  # fmt: skip
+    word: month
+    for word, month in {**languages.union("MONTHS"), **languages.union("MONTH_ABBREVIATIONS")}.items()
+    if word not in ("fev", "mar", "jun", "jul")
+}
+WEEKDAYS = languages.union("WEEKDAYS")
+NUMBERS = languages.union("COUNTS")
+UNITS = languages.union("UNITS")
 
 
 def alternatives(words) -> str:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import languages
 from .timewords import (
     DAY,
     MONTH,
@@ -154,8 +155,8 @@ def _start_of(m, as_of):
 
 # -- terms -------------------------------------------------------------------------------------
 
-FR_WEEKDAY = alternatives(w for w in WEEKDAYS if not w.endswith("day"))
-EN_WEEKDAY = alternatives(w for w in WEEKDAYS if w.endswith("day"))
+FR_WEEKDAY = alternatives(languages.get("fr").WEEKDAYS)
+EN_WEEKDAY = alternatives(languages.get("en").WEEKDAYS)
 # (pattern, resolver, stands alone in a question): in the order a term is tried, longest first.
 # (pattern, resolver, stands alone in a question, names a calendar date): in the order a term is
 # tried, longest first.

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import re
 
-_NUMBER_WORDS = (
-    r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|"
-    r"quarante|cinquante|soixante|cent|cents|mille|million|millions|milliard|milliards|dizaine|dizaines|centaine|"
-    r"centaines|douzaine|plusieurs|quelques|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    r"thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|billion|dozen|several|few"
-)
+from .. import languages
+from ..languages import fold
+
+_NUMBER_WORDS = "|".join(languages.union("QUANTITIES"))
 _QUANTITY = rf"(?:\d|\b(?:{_NUMBER_WORDS})\b)"
-_MONTHS = (
-    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
+# Month names as a question or an answer writes them, with their accents or without.
+_MONTHS = "|".join(
+    dict.fromkeys(form for code in languages.READ for name in languages.get(code).MONTH_NAMES for form in (name.lower(), fold(name)))
 )
+_WEEKDAYS = "|".join(languages.union("WEEKDAYS"))
 _TIME_WORDS = (
-    rf"{_MONTHS}|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"{_MONTHS}|{_WEEKDAYS}|"
     r"hier|aujourd|demain|matin|soir|nuit|midi|minuit|semaine|mois|année|an|ans|siècle|siecle|époque|epoque|printemps|été|"
     r"automne|hiver|début|fin|avant|après|depuis|pendant|lors|yesterday|today|tomorrow|morning|evening|night|noon|week|"
     r"month|year|years|century|spring|summer|autumn|winter|before|after|since|during|ago|heure|heures|hour|hours|minute|minutes"

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 
-from ..text import STOPWORDS, fold
+from ..text import STOPWORDS, fold, strip_markers
 from ..types import Turn
-from .citations import strip_markers
 
 _NAME = re.compile(r"(?:\b[lL][’'])?[A-ZÀ-Ý][\w’'.-]*(?:\s+(?:de\s+|d[’']|du\s+|von\s+|van\s+)?[A-ZÀ-Ý][\w’'.-]*)*")
 _WHO = re.compile(r"^\s*(?:qui|who)\b", re.IGNORECASE)

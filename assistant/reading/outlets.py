@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..ingest.outlet_names import KNOWN_OUTLETS, domain_of, fold_chars, outlet_key
+from ..languages import fold
+from ..outlet_names import KNOWN_OUTLETS, domain_of, outlet_key
 from .phrases import cut_phrases
 
 __all__ = ["Outlets", "find_outlets", "outlet_key"]
@@ -86,7 +87,7 @@ def _name_pattern(name: str) -> str:
     """A folded regex for an outlet's name: any article or none, glued or not, words joined by
     spaces, hyphens, dots or nothing, and an optional domain ending."""
     domain = domain_of(name)
-    words = re.findall(r"\w+", fold_chars(re.sub(r"\.\w+$", "", domain) if domain else name))
+    words = re.findall(r"\w+", fold(re.sub(r"\.\w+$", "", domain) if domain else name, same_length=True))
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
     core = r"[\s\-.']*".join(re.escape(w) for w in words)
@@ -100,7 +101,7 @@ def _mentions(question: str, vocabulary: dict[str, str]) -> list[tuple[int, int,
     patterns, any_name, cues = _compiled(tuple(vocabulary.items()))
     found: list[tuple[int, int, list[str]]] = []
     for cue, capital_needed, alone in cues:
-        for match in cue.finditer(fold_chars(question)):
+        for match in cue.finditer(fold(question, same_length=True)):
             keys = _keys_in(question, match, patterns, any_name, capital_needed, vocabulary if alone else None)
             start, end = match.span()
             if keys and all(end <= s or start >= e for s, e, _ in found):
@@ -133,7 +134,7 @@ def _keys_in(question: str, match: re.Match, patterns: dict, any_name: re.Patter
         if key is None:
             return []
         words = re.findall(r"\w+", written)
-        core = words[1:] if len(words) > 1 and fold_chars(words[0]) in _ARTICLES else words
+        core = words[1:] if len(words) > 1 and fold(words[0], same_length=True) in _ARTICLES else words
         if capital_needed and not (core and core[0][:1].isupper()):
             return []
         if alone is not None and not _written_whole(words, re.findall(r"\w+", alone[key])):
@@ -147,6 +148,6 @@ def _written_whole(words: list[str], name: list[str]) -> bool:
     its article included, each word written as the outlet writes it (accents aside)."""
     return (
         len(name) > 1
-        and [fold_chars(w) for w in words] == [fold_chars(w) for w in name]
+        and [fold(w, same_length=True) for w in words] == [fold(w, same_length=True) for w in name]
         and all(w[:1].isupper() == n[:1].isupper() for w, n in zip(words[1:], name[1:]))
     )

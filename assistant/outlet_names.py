@@ -3,12 +3,16 @@
 A page names its outlet in many spellings (« LExpress.fr », « lexpress.fr », « L'Express »):
 `outlet_key` maps them all to one key; `outlet_name` gives the name to show, from the page's own
 site name, or from a small table of known outlets where the page gives only a domain or a
-mangled name. Nothing is invented: an unknown domain stays the domain."""
+mangled name. Nothing is invented: an unknown domain stays the domain.
+
+Ingest names an article's outlet with it, and question reading (`reading.outlets`) finds the
+outlets a question names: it sits below both."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from .languages import fold
 
 # Top-level domains written after an outlet's name (« Libération.fr », « Radio-Canada.ca »).
 _TLDS = (
@@ -108,16 +112,6 @@ KNOWN_OUTLETS = {
 }
 
 
-def fold_chars(text: str) -> str:
-    """Lowercase without accents, one character for one (« Échos » -> « echos »), and typographic
-    apostrophes made plain, so that offsets in the folded text are offsets in the original."""
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFD", char)[0] if char not in "œæ" else char
-        out.append("'" if base in "’ʼ‘`´" else base.lower() if len(base.lower()) == 1 else base)
-    return "".join(out)
-
-
 def outlet_key(name: str) -> str:
     """The key outlets are matched on: letters and digits only (of any script), folded, without "www." or the
     top-level domain, articles kept glued as domains spell them (« Le Monde », « LeMonde.fr »,
@@ -128,7 +122,7 @@ def outlet_key(name: str) -> str:
         name = _registered_name(domain)
     else:
         name = _TRAILING_TLD.sub("", name)
-    return re.sub(r"[\W_]", "", fold_chars(name))
+    return re.sub(r"[\W_]", "", fold(name, same_length=True))
 
 
 def domain_of(text: str | None) -> str | None:

@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..ingest.outlet_names import fold_chars
+from ..languages import fold
 from .phrases import cut_phrases
 from .when_rules import ARTICLES_BEFORE, PUBLISHED, RULES, Rule
 
@@ -105,7 +105,7 @@ def parse_when(question: str, as_of: dt.date | str | None = None) -> tuple[When,
         left in: it is part of what the question is about.
     """
     today = _as_of(as_of)
-    folded = fold_chars(question)
+    folded = fold(question, same_length=True)
     found = _non_overlapping([(m, rule) for rule in RULES for m in rule.pattern.finditer(folded)])
     published, mentioned, order, orders = [], [], None, []
     for match, rule in found:
