@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.answering.confidence import ConfidenceModel, Logistic, signals
-from assistant.answering.pipeline import Query, Written
+from assistant.answering.query import Query, Written
 from assistant.answering.verify import examine
 from assistant.errors import ModelError
 from assistant.lab import selective

@@ -8,7 +8,7 @@ import pytest
 from assistant.answering import evidence_model
 from assistant.answering.evidence import SelectEvidence, select_learned
 from assistant.answering.evidence_model import EvidenceModel
-from assistant.answering.pipeline import Query
+from assistant.answering.query import Query
 from assistant.answering.sentence_features import FEATURES, sentence_table
 from assistant.embeddings.sentences import Cosines
 from assistant.errors import ModelError

@@ -7,7 +7,8 @@ from dataclasses import fields
 
 import pytest
 
-from assistant.answering.pipeline import GIVEN, Decision, Pipeline, Query
+from assistant.answering.pipeline import GIVEN, Decision, Pipeline
+from assistant.answering.query import Query
 
 
 class Stage:

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.answering.pipeline import Query
+from assistant.answering.query import Query
 from assistant.answering.retrieve import by_date
 from assistant.answering.scope import Scope, filters
 from assistant.errors import InputError

@@ -17,8 +17,9 @@ from .draft import Draft
 from .evidence import SelectEvidence
 from .evidence_model import for_setting
 from .gates import PassageGate, SentenceGate
-from .pipeline import Pipeline, Query, last
+from .pipeline import Pipeline, last
 from .policy import Refusal, refusal_text
+from .query import Query
 from .retrieve import Retrieve
 from .scope import Scope
 from .summarize import Summarize

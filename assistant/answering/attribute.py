@@ -5,7 +5,8 @@ or for what Le Figaro says, sees at once whose words and which day they get."""
 from __future__ import annotations
 
 from . import rendering
-from .pipeline import Decision, Query
+from .pipeline import Decision
+from .query import Query
 
 
 class Attribute:

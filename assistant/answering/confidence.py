@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING
 from ..errors import ModelError
 from ..reading import kinds
 from ..text import content_words
-from .evidence import Chosen
-from .pipeline import Written
+from .query import Chosen, Written
 from .retrieve import TRACED
 
 if TYPE_CHECKING:
-    from .pipeline import Query
+    from .query import Query
 
 FORMAT = 1  # bump when the signals change: an older file is refused, not misread
 

@@ -17,7 +17,8 @@ from ..text import STOPWORDS, content_words, fold, unsupported_numbers
 from ..types import Passage
 from . import citations
 from .citations import Sentence
-from .pipeline import Decision, Query
+from .pipeline import Decision
+from .query import Query
 
 MIN_SHARED = 0.6  # of the answer's content words another passage must hold to say the same
 _FIGURE = re.compile(r"(\d[\d\u00a0\u202f ]*(?:[.,]\d+)?)\s*(%|[^\W\d_]{2,})", re.UNICODE)  # « 12 morts », « 130 km/h », « 5 % »

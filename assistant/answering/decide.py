@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from ..types import Citation, Passage
 from . import citations, rendering
 from .confidence import ConfidenceModel, signals
-from .evidence import Chosen
-from .pipeline import Decision, Query
+from .pipeline import Decision
 from .policy import Refusal
+from .query import Chosen, Query
 
 # Not weighed by the models: an answer without the kind of thing asked (a time for « quel âge »).
 # The training split holds one such answer in 625, too few for the model to learn that it is

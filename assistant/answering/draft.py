@@ -10,8 +10,9 @@ from .. import languages, prompts
 from ..generation import StepWatch
 from ..types import Reading
 from .citations import format_context
-from .pipeline import Decision, Event, Query, Written
+from .pipeline import Decision, Event
 from .policy import Refusal
+from .query import Query, Written
 
 if TYPE_CHECKING:
     from ..generation import Generator as Model

@@ -17,40 +17,13 @@ from typing import NamedTuple
 from ..text import split_sentences
 from ..types import Passage
 from .evidence_model import EvidenceModel
-from .pipeline import Decision, Query
+from .pipeline import Decision
+from .query import Chosen, Evidence, Excerpt, Query
 from .retrieve import TRACED
 from .sentence_features import sentence_table
 
 # (question, sentences) -> how close each sentence is to the question, e.g. embedding cosines
 Relevance = Callable[[str, list[str]], list[float]]
-
-
-class Excerpt(NamedTuple):
-    """The sentences of passage `n` (1-based, in rank order) chosen for the prompt."""
-
-    n: int
-    text: str
-
-
-class Chosen(NamedTuple):
-    """One sentence the model reads: passage `n`, its offsets in that passage's text, its
-    relevance to the question and the score that chose it."""
-
-    n: int
-    start: int
-    end: int
-    relevance: float
-    score: float
-
-
-class Evidence(NamedTuple):
-    """What the model reads, and how close the passages' best sentence comes to the question."""
-
-    excerpts: list[Excerpt]
-    # The highest relevance of any one sentence (unweighted): a question no sentence comes close
-    # to is one the passages do not answer, however close their topic (0 with no sentence).
-    best_relevance: float
-    chosen: tuple[Chosen, ...] = ()  # the sentences read, the surest first (none: whole passages)
 
 
 def select(question: str, passages: list[Passage], max_chars: int, relevance: Relevance) -> Evidence:

@@ -4,8 +4,9 @@ call, and a question they refuse is one the small models would answer with an in
 
 from __future__ import annotations
 
-from .pipeline import Decision, Query
+from .pipeline import Decision
 from .policy import Refusal
+from .query import Query
 
 
 class PassageGate:

@@ -5,15 +5,12 @@ dates it rests on when the question was about them."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from .. import languages
 from ..languages import long_date
 from ..types import Citation
 from . import citations
-
-if TYPE_CHECKING:
-    from .pipeline import Query
+from .query import Query
 
 
 def quote_text(citation: Citation, language: str) -> str:

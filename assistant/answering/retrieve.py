@@ -8,7 +8,8 @@ from llama_index.core.schema import NodeWithScore
 from ..errors import IndexStoreError
 from ..store.contract import Store
 from ..types import Passage
-from .pipeline import Decision, Query
+from .pipeline import Decision
+from .query import Query
 
 TRACED = 10  # passages listed in the trace: the evaluation's recall@10 reads them
 

@@ -15,8 +15,9 @@ from ..reading.outlets import find_outlets, outlet_key
 from ..reading.when import When, parse_when
 from ..store.contract import Store
 from ..types import Filters
-from .pipeline import Decision, Query
+from .pipeline import Decision
 from .policy import Refusal
+from .query import Query
 
 
 class Scope:

@@ -20,8 +20,9 @@ from ..text import content_words, split_sentences
 from ..types import Citation, Passage
 from . import rendering
 from .corroborate import group_of
-from .pipeline import Decision, Query
+from .pipeline import Decision
 from .policy import Refusal
+from .query import Query
 from .retrieve import ON_SUBJECT, passage_of
 
 _ARTICLE = re.compile(

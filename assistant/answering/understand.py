@@ -19,7 +19,8 @@ from ..reading import referents
 from ..text import STOPWORDS, content_words, strip_markers
 from ..types import Turn
 from . import summarize
-from .pipeline import Decision, Query
+from .pipeline import Decision
+from .query import Query
 
 if TYPE_CHECKING:
     from ..generation import Generator

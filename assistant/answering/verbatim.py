@@ -12,7 +12,8 @@ import re
 
 from ..text import STOPWORDS, WORD, content_words, fold
 from .citations import Sentence, narrowest_window
-from .pipeline import Decision, Query
+from .pipeline import Decision
+from .query import Query
 
 # Answers that take a stand the span would drop (« Non, il a été construit … »).
 _YES_NO = frozenset("oui non yes no".split())

@@ -18,8 +18,9 @@ from ..text import content_words, split_sentences, unsupported_numbers
 from ..types import Citation, Passage
 from . import citations
 from .citations import Sentence
-from .pipeline import Decision, Query
+from .pipeline import Decision
 from .policy import Refusal
+from .query import Findings, Query
 
 # Ways the models say they do not know, besides the INTROUVABLE word the prompt asks for.
 _REFUSAL = re.compile(languages.union("NO_ANSWER"), re.IGNORECASE)
@@ -52,60 +53,6 @@ class Grounded:
         return self.reason is not None
 
 
-@dataclass(frozen=True)
-class Findings:
-    """What the checks found in a draft, each check apart, whatever the others found."""
-
-    said_unknown: bool  # the model wrote that the passages do not say
-    kind_fits: bool  # an age, a time, a quantity where one was asked (True when none was)
-    kept: list[Sentence]  # the sentences some passage backs, with their checked markers
-    dropped: int  # sentences no passage backs
-    citations: list[Citation]
-    topic_words: int  # most question words shared by a cited sentence (with the one before, the title)
-    on_topic: bool  # topic_words reaches the rule (True when the check is off or skipped)
-    support: float  # best share of a kept sentence's new words its passage holds
-    moved: bool  # a marker was added or moved to the passage that backs its sentence
-    cross_lingual: bool = False  # the answer is in another language than its passages: checked by meaning
-
-    def refusal(self) -> Refusal | None:
-        """The first check that fails, in the order they were tuned (README of the rules)."""
-        if self.said_unknown:
-            return Refusal.MODEL
-        if not self.kind_fits:
-            return Refusal.ANSWER_TYPE
-        if not self.kept:
-            return Refusal.UNSUPPORTED
-        if not self.on_topic:
-            return Refusal.OFF_TOPIC
-        return None
-
-    @property
-    def finding(self) -> str | None:
-        """The value of the refusal the checks would decide (None: none)."""
-        reason = self.refusal()
-        return reason.value if reason else None
-
-    def grounded(self) -> Grounded:
-        reason = self.refusal()
-        return Grounded("", [], reason) if reason else Grounded(citations.render(self.kept), self.citations)
-
-    def figures(self) -> dict:
-        """The findings as the trace records them, with the refusal the checks would decide."""
-        return {
-            "cross_lingual": self.cross_lingual,
-            "said_unknown": self.said_unknown,
-            "kind_fits": self.kind_fits,
-            "kept": len(self.kept),
-            "dropped": self.dropped,
-            "cited": [c.n for c in self.citations],
-            "topic_words": self.topic_words,
-            "on_topic": self.on_topic,
-            "support": self.support,
-            "moved": self.moved,
-            "finding": self.finding,
-        }
-
-
 def ground(
     answer: str,
     question: str,
@@ -116,7 +63,9 @@ def ground(
 ) -> Grounded:
     """Keep the sentences of `answer` that the passages support, each with checked citations,
     or refuse with the first check that fails (see `examine` for the arguments)."""
-    return examine(answer, question, passages, rules, similarity, cross_lingual).grounded()
+    findings = examine(answer, question, passages, rules, similarity, cross_lingual)
+    reason = findings.refusal()
+    return Grounded("", [], reason) if reason else Grounded(citations.render(findings.kept), findings.citations)
 
 
 def examine(

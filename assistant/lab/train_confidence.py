@@ -23,7 +23,7 @@ from pathlib import Path
 from ..answering.citations import strip_markers
 from ..answering.confidence import ConfidenceModel, Logistic, signals
 from ..answering.decide import quoted
-from ..answering.evidence import Chosen
+from ..answering.query import Chosen
 from .data import load_corpus, read_jsonl
 from .metrics import contains_answer, short_answer, token_f1
 
