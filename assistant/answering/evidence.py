@@ -172,19 +172,19 @@ class SelectEvidence:
     fills = ("passages", "candidates", "evidence")
 
     def __init__(self, relevance: Relevance, max_chars: int, rerank_weight: float, model: EvidenceModel | None = None, pool: int = 0) -> None:
-        self._relevance = relevance
+        self.relevance = relevance
         self.max_chars, self.rerank_weight = max_chars, rerank_weight
         self.model, self.pool = model, pool
 
     def run(self, query: Query) -> Decision:
         given = query.passages
         if self.model is None:
-            scored = rerank(query.question, given, self._relevance, self.rerank_weight)
-            query.evidence = select(query.question, scored, self.max_chars, self._relevance)
+            scored = rerank(query.question, given, self.relevance, self.rerank_weight)
+            query.evidence = select(query.question, scored, self.max_chars, self.relevance)
         else:
             more = [] if query.order else [c for c in query.candidates if all(c is not p for p in given)]
             pool = given + more[: max(self.pool - len(given), 0)]
-            scored, query.evidence = select_learned(query.question, given, pool, self.max_chars, self._relevance, self.model)
+            scored, query.evidence = select_learned(query.question, given, pool, self.max_chars, self.relevance, self.model)
         query.candidates = scored + [c for c in query.candidates if all(c is not p for p in scored)]
         query.passages = scored[: len(given)]
         excerpts = [{"n": n, "text": text} for n, text in query.evidence.excerpts]

