@@ -125,12 +125,58 @@ def outlet_key(name: str) -> str:
     return re.sub(r"[\W_]", "", fold(name, same_length=True))
 
 
+# Words that follow an outlet's name without making another outlet: « AOC media » is AOC.
+_NAME_TAILS = {"media", "medias", "mag", "magazine", "online", "fr", "be", "ch", "ca", "com"}
+_NAME_ARTICLES = {"le", "la", "les", "l", "the"}
+
+
+def outlet_aliases(*names: str | None) -> set[str]:
+    """Every key an outlet is matched on, for the names and URLs it goes by: each one's key, the
+    key without its article (« Figaro » for « Le Figaro ») or a generic last word (« AOC media »
+    is « AOC »), and the key of the known outlet behind a domain (« lemonde.fr/en » is Le Monde).
+
+    Args:
+        names: an article's outlet, its URL, a name the reader wrote; None and "" are skipped.
+    """
+    keys: set[str] = set()
+    for name in names:
+        if not name or not name.strip():
+            continue
+        key = outlet_key(name)
+        if not key:
+            continue
+        keys.add(key)
+        if key in KNOWN_OUTLETS and name != KNOWN_OUTLETS[key]:
+            keys |= outlet_aliases(KNOWN_OUTLETS[key])
+        if domain_of(name):
+            continue
+        words = re.findall(r"\w+", fold(_TRAILING_TLD.sub("", name.strip()), same_length=True))
+        if len(words) > 1 and words[0] in _NAME_ARTICLES:
+            keys.add("".join(words[1:]))
+        if len(words) > 1 and words[-1] in _NAME_TAILS:
+            keys.add("".join(words[:-1]))
+            if len(words) > 2 and words[0] in _NAME_ARTICLES:
+                keys.add("".join(words[1:-1]))
+    return keys
+
+
 def domain_of(text: str | None) -> str | None:
     """The host of a URL or a bare domain (« https://www.lemonde.fr/x » -> "lemonde.fr"), else None."""
     if not text or " " in text.strip():
         return None
     match = _DOMAIN.match(text.strip())
     return match.group(1).lower() if match else None
+
+
+def site_domain(text: str | None) -> str | None:
+    """The domain a site is registered under, without its subdomains: « https://ici.radio-canada.ca/x »
+    -> "radio-canada.ca", « blogs.mediapart.fr » -> "mediapart.fr"; None when `text` is no domain."""
+    domain = domain_of(text)
+    if not domain:
+        return None
+    labels = domain.split(".")
+    keep = 2 if len(labels) > 2 and labels[-2] in _SECOND_LEVEL else 1
+    return ".".join(labels[-(keep + 1) :])
 
 
 def outlet_name(site_names: list[str | None], url: str | None = None) -> str | None:

@@ -38,6 +38,8 @@ def test_every_language_writes_every_sentence_with_the_same_blanks(code):
     assert set(language.CONFIDENCE) == set(languages.get("fr").CONFIDENCE)
     assert _placeholders(language.QUOTE) == {"quote", "n"} and _placeholders(language.OTHER_FIGURE) == {"outlet", "figure"}
     assert _placeholders(language.DATE) == {"day", "month", "year"} and len(language.MONTH_NAMES) == 12
+    blanks = {"notice": {"what"}, "outlet": {"outlet"}, "day": {"day"}, "since": {"since"}, "until": {"until"}, "between": {"since", "until"}}
+    assert {part: _placeholders(sentence) for part, sentence in language.SCOPE_NOTICE.items()} == blanks
     if code in (*languages.READ, "es"):
         assert all(hasattr(language, field) for field in languages.READ_FIELDS), code
 

@@ -8,7 +8,7 @@ from assistant.ingest.dates import normalise_date, page_date, parse_date, publis
 from assistant.ingest.fields import article_fields, language_code
 from assistant.ingest.metadata import clean_author, clean_title, declared_language, detect_language, page_language
 from assistant.languages import fold
-from assistant.outlet_names import domain_of, outlet_key, outlet_name
+from assistant.outlet_names import domain_of, outlet_aliases, outlet_key, outlet_name, site_domain
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,16 @@ from assistant.outlet_names import domain_of, outlet_key, outlet_name
 )
 def test_outlet_names_are_cleaned_without_invention(names, url, expected):
     assert outlet_name(names, url) == expected
+
+
+def test_outlet_aliases_meet_across_names_sites_and_suffixes():
+    assert outlet_aliases("AOC") & outlet_aliases("AOC media") & outlet_aliases("https://aoc.media/opinion/x")
+    assert outlet_aliases("Le Figaro") & outlet_aliases("Figaro") & outlet_aliases("https://sport.lefigaro.fr/a")
+    assert outlet_aliases("heise online") & outlet_aliases("http://www.heise.de/mac-and-i/x")
+    assert outlet_aliases("Ouest France") & outlet_aliases("ouest-france.fr")
+    assert not outlet_aliases("Le Monde") & outlet_aliases("Le Monde diplomatique")
+    assert not outlet_aliases("Franceinfo") & outlet_aliases("France 24") and outlet_aliases(None, "") == set()
+    assert site_domain("https://ici.radio-canada.ca/x") == "radio-canada.ca" and site_domain("lanacion.com.ar") == "lanacion.com.ar"
 
 
 def test_outlet_keys_join_every_spelling():
@@ -146,6 +156,10 @@ def test_record_fields_by_their_usual_names():
     fields = article_fields({**record, "authors": ["A. Un", {"name": "B. Deux"}], "link": "https://x.fr/a", "lang": "fr-FR"})
     assert fields == {"title": "Un titre", "date": "2024-03-04", "source": "Le Monde", "author": "A. Un; B. Deux", "url": "https://x.fr/a", "language": "fr"}
     assert article_fields({}) == dict.fromkeys(fields)
+    # An article that does not name its outlet is its site's: the known name, else the domain.
+    assert article_fields({"url": "https://www.ouest-france.fr/bretagne/frain/x"})["source"] == "Ouest-France"
+    assert article_fields({"url": "https://blog.exemple.org/a"})["source"] == "blog.exemple.org"
+    assert article_fields({"url": "/a/relative/link"})["source"] is None
     assert language_code("Français") == "fr" and language_code("en_GB") == "en"
     with pytest.raises(InputError, match="ISO code"):
         language_code("la langue de Molière")

@@ -14,6 +14,7 @@ SCRIPT = {
     "retraites": "Jean-Paul Delevoye [1].",
     "Manchester": "Manchester United a laissé filer les trois points [1].",
     "autobus": "Avant la mi-septembre [1].",
+    "couvre-feu": "Le conducteur surpris à Mellet [1].",
 }
 
 
@@ -54,7 +55,34 @@ def test_the_latest_article_on_a_story_answers(news):
 
 def test_an_outlet_with_no_article_is_said_so(news):
     answer = news.ask("Selon Le Parisien, qui a brisé le couvre-feu ?")
-    assert answer.refused and answer.refusal_reason == "out_of_scope"
+    assert not answer.refused and cited_outlets(answer) == ["Sudinfo"], "searched in every outlet instead"
+    assert answer.text.startswith("Aucun article de Le Parisien dans l'archive ; voici ce que disent les autres : ")
+    assert answer.text.endswith("(Sudinfo, 24 décembre 2020).")
+
+
+@pytest.mark.parametrize(
+    ("question", "outlet"),
+    [
+        ("Selon AOC, la retraite est-elle un archaïsme pour le néolibéralisme ?", "AOC media"),  # the page says « AOC media »
+        ("D'après Mediapart, combien de personnes blessées David Dufresne a-t-il recensées ?", "Club de Mediapart"),  # a blog of mediapart.fr
+        ("According to Radio-Canada, until when will there be no school buses in Ottawa?", "Radio-Canada"),
+    ],
+)
+def test_an_outlet_is_found_under_any_of_its_names(news, question, outlet):
+    answer = news.ask(question)
+    scope = next(step for step in answer.trace if step.stage == "scope")
+    assert answer.refusal_reason != "out_of_scope" and scope.details["articles"] >= 1 and "notice" not in scope.details
+    assert {news.store.articles()[i]["source"] for i in _among(news, question)} == {outlet}
+
+
+def _among(news, question):
+    from assistant.answering.query import Query
+    from assistant.answering.scope import Scope, filters
+
+    query = Query(question, filters=filters(as_of=AS_OF))
+    query.question = question
+    Scope(news.store).run(query)
+    return query.among
 
 
 def test_the_readers_filters_restrict_too(news):

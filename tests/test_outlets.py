@@ -63,6 +63,44 @@ def test_an_index_without_outlets_or_with_file_paths():
     assert outlets.names == ()
 
 
+ARCHIVE = ["AOC media", "aoc.media", "Club de Mediapart", "mediapart.fr", "Ouest-France", "ouest-france.fr", "Vosges Matin", "Le Monde"]
+
+
+@pytest.mark.parametrize(
+    "question, names, rest",
+    [
+        ("Selon AOC, la retraite est-elle un archaïsme ?", ["AOC media", "aoc.media"], "La retraite est-elle un archaïsme ?"),
+        ("Que dit AOC media de la retraite ?", ["AOC media", "aoc.media"], "De la retraite ?"),
+        ("D'après Mediapart, combien de blessés ?", ["mediapart.fr"], "Combien de blessés ?"),
+        ("Selon Vosges-Matin, combien de pompiers ?", ["Vosges Matin"], "Combien de pompiers ?"),
+        ("In the Ouest-France testimony, who saw the fire?", ["Ouest-France", "ouest-france.fr"], "Testimony, who saw the fire?"),
+        ("According to ouest-france.fr, who saw the fire?", ["Ouest-France", "ouest-france.fr"], "Who saw the fire?"),
+        ("Selon une étude publiée dans Le Monde, qui a gagné ?", ["Le Monde"], "Selon une étude publiée, qui a gagné ?"),
+        ("D'après le ministre, que dit Le Monde de la réforme ?", ["Le Monde"], "D'après le ministre, de la réforme ?"),
+    ],
+)
+def test_outlets_match_by_any_name_or_site_of_the_archive(question, names, rest):
+    outlets, left = find_outlets(question, ARCHIVE)
+    assert list(outlets.names) == names and outlets.missing == () and left == rest
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Selon le démographe Hervé Le Bras, la population baisse-t-elle ?",
+        "Selon le sondage Ifop pour Le Parisien, qui gagnerait ?",  # a survey's sponsor the archive lacks
+        "According to a study by the Guardian, who would win?",
+        "D'après l'institut de sondage cité par Libération, qui gagnerait ?",
+        "Selon Marianne Dupont, présidente de l'association, qui gagnerait ?",  # a person, not the weekly
+        "Selon La Croix-Rouge, combien de blessés ?",  # an organisation, not the daily
+        "According to Capital Economics, will growth slow?",
+    ],
+)
+def test_a_person_a_title_a_survey_or_an_organisation_is_no_outlet_the_archive_lacks(question):
+    outlets, left = find_outlets(question, ARCHIVE)
+    assert outlets == Outlets() and left == question
+
+
 def test_outlet_key_is_shared_with_the_ingest_side():
     from assistant.ingest.metadata import outlet_key as ingest_key
 

@@ -5,6 +5,7 @@ trace, which is derived from these values for people and the evaluation."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -25,6 +26,7 @@ class Query:
     question: str = ""  # the message, or the standalone question it was rewritten into
     among: set[str] | None = None  # the ids of the articles the question is about (None: all)
     order: str | None = None  # "latest" or "oldest": articles ranked by publication date
+    scope_notice: ScopeNotice | None = None  # what the question named that no article matches: said before the answer
     retrieved: list[Passage] = field(default_factory=list)  # every passage retrieved, in retrieval's order
     candidates: list[Passage] = field(default_factory=list)  # the same, as later stages reorder them
     passages: list[Passage] = field(default_factory=list)  # the few given to the model
@@ -42,6 +44,16 @@ class Query:
     timings: dict[str, float] = field(default_factory=dict)
     trace: list[Step] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+
+
+class ScopeNotice(NamedTuple):
+    """What a question named that no indexed article matches, so that the search ran wider: the
+    outlets as the reader would read them, and the publication dates (None where open). Both
+    outlets and dates when the outlet's articles are all outside them."""
+
+    outlets: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The answer as the reader reads it, rendered once from the stages' values: the checked
-sentences with their markers (or the quoted sentence, or a summary's lines), then the outlets and
-dates it rests on when the question was about them."""
+"""The answer as the reader reads it, rendered once from the stages' values: what the question
+named that no article matches, when the search ran wider for it; the checked sentences with
+their markers (or the quoted sentence, or a summary's lines); then the outlets and dates it rests
+on when the question was about them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .. import languages
 from ..languages import long_date
 from ..types import Citation
 from . import citations
-from .query import Query
+from .query import Query, ScopeNotice
 
 
 def quote_text(citation: Citation, language: str) -> str:
@@ -29,12 +30,28 @@ def body(query: Query) -> str:
 
 
 def text(query: Query) -> str:
-    """The whole answer: its body, then « (Le Monde, 17 janvier 2023) » before the final stop."""
+    """The whole answer: the scope's notice, its body, then « (Le Monde, 17 janvier 2023) »
+    before the final stop."""
     rendered = body(query)
-    if not rendered or not query.attribution:
-        return rendered
-    start, end = re.match(r"(.*?)([.!?…]*)$", rendered.rstrip(), re.DOTALL).groups()
-    return f"{start} ({'; '.join(query.attribution)}){end or '.'}"
+    if rendered and query.attribution:
+        start, end = re.match(r"(.*?)([.!?…]*)$", rendered.rstrip(), re.DOTALL).groups()
+        rendered = f"{start} ({'; '.join(query.attribution)}){end or '.'}"
+    if rendered and query.scope_notice:
+        return notice_text(query.scope_notice, query.language) + ("\n" if query.outcome == "summary" else " ") + rendered
+    return rendered
+
+
+def notice_text(notice: ScopeNotice, language: str) -> str:
+    """« Aucun article de Le Parisien dans l'archive ; voici ce que disent les autres : », with
+    the period when it was given up (« … de Le Figaro publié depuis le 1er mars 2024 … »)."""
+    sentences = languages.get(language).SCOPE_NOTICE
+    since, until = (long_date(day.isoformat(), language) if day else None for day in (notice.since, notice.until))
+    parts = [sentences["outlet"].format(outlet=", ".join(notice.outlets))] if notice.outlets else []
+    if since and until:
+        parts.append(sentences["day"].format(day=since) if since == until else sentences["between"].format(since=since, until=until))
+    elif since or until:
+        parts.append(sentences["since"].format(since=since) if since else sentences["until"].format(until=until))
+    return sentences["notice"].format(what=" ".join(parts))
 
 
 def label(source: str | None, date: str | None, language: str) -> str:

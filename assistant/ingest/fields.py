@@ -28,18 +28,20 @@ _LANGUAGE_NAMES = {
 
 def article_fields(record: dict) -> dict[str, str | None]:
     """title, date, source, author, url and language from a record or front matter (each None
-    when absent).
+    when absent; the source, when absent, is named from the URL's site).
 
     Args:
         record: the JSON object or the front matter's mapping.
     """
     raw = {field: next((record[name] for name in names if record.get(name) not in (None, "", [])), None) for field, names in ALIASES.items()}
+    url = _text(raw["url"], "url")
     return {
         "title": _text(raw["title"], "title"),
         "date": _date(raw["date"]),
-        "source": _source(raw["source"]),
+        # An article that does not name its outlet is its site's: the known name, else the domain.
+        "source": _source(raw["source"]) or outlet_name([], url),
         "author": _author(raw["author"]),
-        "url": _text(raw["url"], "url"),
+        "url": url,
         "language": language_code(raw["language"]),
     }
 

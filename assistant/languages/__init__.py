@@ -29,7 +29,7 @@ LANGUAGES: dict[str, ModuleType] = {"fr": fr, "en": en, "es": es, "de": de, "it"
 READ = ("fr", "en")
 DEFAULT = "fr"  # the product is French first
 
-WRITTEN = ("NAME", "SNOWBALL", "MONTH_NAMES", "DATE", "FIRST_DAY", "REFUSAL", "WHY", "QUOTE", "OTHER_FIGURE", "CONFIDENCE")
+WRITTEN = ("NAME", "SNOWBALL", "MONTH_NAMES", "DATE", "FIRST_DAY", "REFUSAL", "WHY", "QUOTE", "OTHER_FIGURE", "CONFIDENCE", "SCOPE_NOTICE")
 READ_FIELDS = ("STOPWORDS", "MONTHS", "MONTH_ABBREVIATIONS", "WEEKDAYS", "COUNTS", "UNITS", "SPELLED_NUMBERS", "QUANTITIES", "NO_ANSWER")
 
 

@@ -39,7 +39,7 @@ DATE = "{day} {month} {year}"  # "30 April 2015"
 FIRST_DAY = "1"
 REFUSAL = "I cannot find the answer in the indexed articles."
 WHY = {
-    "out_of_scope": "no indexed article is from the period or the outlet asked for",
+    "out_of_scope": "no indexed article matches the filters chosen (period or outlet)",
     "relevance": "no passage comes close to the question",
     "sentence_relevance": "the passages are on its topic, but no sentence of them comes close to the question",
     "threshold": "the model leaned towards « not in the passages »",
@@ -51,6 +51,14 @@ WHY = {
 }
 QUOTE = 'The article says: "{quote}" [{n}].'
 OTHER_FIGURE = "{outlet} gives another figure: {figure}."
+SCOPE_NOTICE = {
+    "notice": "No article {what} in the archive; here is what the others say:",
+    "outlet": "from {outlet}",
+    "day": "published on {day}",
+    "since": "published since {since}",
+    "until": "published until {until}",
+    "between": "published between {since} and {until}",
+}
 CONFIDENCE = {
     "sure": "confident answer",
     "likely": "likely answer: check it in the source",

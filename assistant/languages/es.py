@@ -51,7 +51,7 @@ DATE = "{day} de {month} de {year}"  # « 30 de abril de 2015 »
 FIRST_DAY = "1"
 REFUSAL = "No encuentro la respuesta en los artículos indexados."
 WHY = {
-    "out_of_scope": "ningún artículo indexado es del período o del medio solicitados",
+    "out_of_scope": "ningún artículo indexado corresponde a los filtros elegidos (período o medio)",
     "relevance": "ningún pasaje de los artículos se acerca a la pregunta",
     "sentence_relevance": "los pasajes tratan del tema, pero ninguna de sus frases responde a la pregunta",
     "threshold": "el modelo se inclinaba por « no está en los pasajes »",
@@ -63,6 +63,14 @@ WHY = {
 }
 QUOTE = "El artículo dice: «{quote}» [{n}]."
 OTHER_FIGURE = "{outlet} da otra cifra: {figure}."
+SCOPE_NOTICE = {
+    "notice": "Ningún artículo {what} en el archivo; esto es lo que dicen los demás:",
+    "outlet": "de {outlet}",
+    "day": "publicado el {day}",
+    "since": "publicado desde el {since}",
+    "until": "publicado hasta el {until}",
+    "between": "publicado entre el {since} y el {until}",
+}
 CONFIDENCE = {
     "sure": "respuesta segura",
     "likely": "respuesta probable: compruébela en la fuente",

@@ -60,7 +60,7 @@ FIRST_DAY = "1er"  # « 1er mai 2015 »
 REFUSAL = "Je ne trouve pas la réponse dans les articles indexés."
 # Why an answer was refused, by `policy.Refusal` value.
 WHY = {
-    "out_of_scope": "aucun article indexé n'est de la période ou du média demandés",
+    "out_of_scope": "aucun article indexé ne correspond aux filtres choisis (période ou média)",
     "relevance": "aucun passage des articles n'est proche de la question",
     "sentence_relevance": "les passages traitent du sujet, mais aucune de leurs phrases ne répond à la question",
     "threshold": "le modèle penchait vers « ce n'est pas dans les passages »",
@@ -72,6 +72,16 @@ WHY = {
 }
 QUOTE = "L'article dit : « {quote} » [{n}]."  # the source's sentence given verbatim
 OTHER_FIGURE = "{outlet} donne un autre chiffre : {figure}."  # its citation marker follows
+# The question named an outlet or a period no indexed article matches, so every article was
+# searched: said before the answer (`rendering.notice_text`; « {what} » joins the parts below).
+SCOPE_NOTICE = {
+    "notice": "Aucun article {what} dans l'archive ; voici ce que disent les autres :",
+    "outlet": "de {outlet}",
+    "day": "publié le {day}",
+    "since": "publié depuis le {since}",
+    "until": "publié jusqu'au {until}",
+    "between": "publié entre le {since} et le {until}",
+}
 # How sure an answer is, in words (`languages.sureness`).
 CONFIDENCE = {
     "sure": "réponse sûre",

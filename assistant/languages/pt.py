@@ -5,6 +5,6 @@ from . import en, fr
 
 NAME = "Portuguese"
 SNOWBALL = "portuguese"
-WHY, QUOTE, OTHER_FIGURE, CONFIDENCE = en.WHY, en.QUOTE, en.OTHER_FIGURE, en.CONFIDENCE  # not translated yet
+WHY, QUOTE, OTHER_FIGURE, CONFIDENCE, SCOPE_NOTICE = en.WHY, en.QUOTE, en.OTHER_FIGURE, en.CONFIDENCE, en.SCOPE_NOTICE  # not translated yet
 MONTH_NAMES, DATE, FIRST_DAY = fr.MONTH_NAMES, fr.DATE, fr.FIRST_DAY
 REFUSAL = "Não encontro a resposta nos artigos indexados."

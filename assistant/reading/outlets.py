@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..languages import fold
-from ..outlet_names import KNOWN_OUTLETS, domain_of, outlet_key
+from ..outlet_names import KNOWN_OUTLETS, domain_of, outlet_aliases, outlet_key
 from .phrases import cut_phrases
 
 __all__ = ["Outlets", "find_outlets", "outlet_key"]
@@ -35,6 +35,10 @@ _STRONG = (
 )
 _WEAK = r"dans|chez|par|du|de|des|d'|in|from|by|at|on"
 _AND = r"\s*(?:,|et|and|ou|or)\s*"
+# Someone a question quotes, before the outlet it may name: « selon le démographe X de … ».
+_ATTRIBUTION = re.compile(r"(?<![\w'])(?:selon|d'apres|a en croire|according to|as reported by)(?!\w)")
+# What goes on after a name to make it another proper name: a hyphenated or a capitalised word.
+_LONGER_NAME = re.compile(r"-\w|[ \t]+[A-ZÀ-ÖØ-Þ][\w-]")
 _SAYS = r"(?:\s+(?:say|says|said|report|reports|reported|write|writes|wrote|think|thinks|cover|covers))?"
 
 
@@ -54,23 +58,52 @@ class Outlets:
 def find_outlets(question: str, known: Iterable[str]) -> tuple[Outlets, str]:
     """The outlets of the index a question names, and the question without the phrases.
 
+    An outlet matches by any of its names and domains (`outlet_names.outlet_aliases`: « AOC »
+    is the index's « AOC media », « Mediapart » its blogs.mediapart.fr). A name that only begins a
+    longer proper name (« La Croix-Rouge », « Marianne Dupont ») is none, and one that follows a
+    person, a title, a survey or an organisation (« selon le sondage de l'institut X », "according
+    to a study by X") is an outlet only when the index holds it: it is reported neither missing
+    nor cut.
+
     Args:
         question: as the user wrote it.
-        known: the outlet names of the indexed articles (`Article.source`), any spellings.
+        known: the outlet names of the indexed articles (`Article.source`) and their sites'
+            domains, any spellings.
     """
     indexed: dict[str, list[str]] = {}
-    for name in known:
-        if name and outlet_key(name) and not _is_path(name):
-            indexed.setdefault(outlet_key(name), []).append(name)
-    vocabulary = {**{key: names[0] for key, names in indexed.items()}, **{k: v for k, v in _table().items() if k not in indexed}}
-    spans = _mentions(question, vocabulary)
-    keys = list(dict.fromkeys(key for _, _, found in spans for key in found))
+    by_alias: dict[str, list[str]] = {}
+    ordered = [name for name in dict.fromkeys(known) if name and outlet_key(name) and not _is_path(name)]
+    for name in ordered:
+        indexed.setdefault(outlet_key(name), []).append(name)
+        for alias in outlet_aliases(name):
+            by_alias.setdefault(alias, []).append(name)
+    # An outlet the table knows is read under its proper name (« Le Figaro » for lefigaro.fr).
+    vocabulary = {**{key: _table().get(key, names[0]) for key, names in indexed.items()}, **{k: v for k, v in _table().items() if k not in indexed}}
+    names: list[str] = []
+    missing: list[str] = []
+    spans = []
+    for start, end, keys, sure in _mentions(question, vocabulary):
+        found = {key: _spellings(vocabulary[key], by_alias, ordered) for key in keys}
+        if not sure and not any(found.values()):
+            continue  # « selon le démographe … »: a name the index lacks is no outlet there
+        spans.append((start, end))
+        for key, hits in found.items():
+            if hits:
+                names.extend(hits)
+            else:
+                missing.append(vocabulary[key])
     outlets = Outlets(
-        names=tuple(dict.fromkeys(name for key in keys if key in indexed for name in indexed[key])),
-        matched=tuple(question[s:e].strip() for s, e, _ in spans),
-        missing=tuple(vocabulary[key] for key in keys if key not in indexed),
+        names=tuple(dict.fromkeys(names)),
+        matched=tuple(question[s:e].strip() for s, e in spans),
+        missing=tuple(dict.fromkeys(m for m in missing if m not in names)),
     )
-    return outlets, cut_phrases(question, [(s, e) for s, e, _ in spans])
+    return outlets, cut_phrases(question, spans)
+
+
+def _spellings(name: str, by_alias: dict[str, list[str]], ordered: list[str]) -> list[str]:
+    """The index's names for the outlet `name`, in the order the index gave them."""
+    hits = {n for alias in outlet_aliases(name) for n in by_alias.get(alias, ())}
+    return [n for n in ordered if n in hits]
 
 
 def _is_path(name: str) -> bool:
@@ -94,18 +127,23 @@ def _name_pattern(name: str) -> str:
     return rf"(?:(?:{'|'.join(_ARTICLES)})[\s']*)?{core}{_TLD}"
 
 
-def _mentions(question: str, vocabulary: dict[str, str]) -> list[tuple[int, int, list[str]]]:
-    """(start, end, outlet keys) of each phrase naming outlets, strong cues first, no overlaps."""
+def _mentions(question: str, vocabulary: dict[str, str]) -> list[tuple[int, int, list[str], bool]]:
+    """(start, end, outlet keys, sure) of each phrase naming outlets, strong cues first, no
+    overlaps; not sure when an attribution to someone else comes first in its clause (« selon le
+    démographe X, dans Le Monde »)."""
     if not vocabulary:
         return []
     patterns, any_name, cues = _compiled(tuple(vocabulary.items()))
-    found: list[tuple[int, int, list[str]]] = []
-    for cue, capital_needed, alone in cues:
-        for match in cue.finditer(fold(question, same_length=True)):
+    folded = fold(question, same_length=True)
+    found: list[tuple[int, int, list[str], bool]] = []
+    for strength, (cue, capital_needed, alone) in enumerate(cues):
+        for match in cue.finditer(folded):
             keys = _keys_in(question, match, patterns, any_name, capital_needed, vocabulary if alone else None)
             start, end = match.span()
-            if keys and all(end <= s or start >= e for s, e, _ in found):
-                found.append((start, end, keys))
+            if not keys or _LONGER_NAME.match(question, end) or any(start < e and end > s for s, e, _, _ in found):
+                continue  # « La Croix-Rouge », « Marianne Dupont »: a name that goes on is another one
+            clause = re.split(r"[,.;:?!]", folded[:start])[-1]
+            found.append((start, end, keys, strength == 0 or not _ATTRIBUTION.search(clause)))
     return sorted(found)
 
 
