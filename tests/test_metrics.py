@@ -1,6 +1,7 @@
 """The evaluation metrics on hand-made cases (pure functions: no model is loaded)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -257,3 +258,14 @@ def test_a_question_set_judges_answers_outlets_summaries_and_refusals():
     assert judge(cited, {"question": "?", "answers": []}) == "wrong"
     rows = [{"kind": "outlet", "verdict": "right", "seconds": 2.0}, {"kind": "unanswerable", "verdict": "wrong", "seconds": 4.0}]
     assert "| all | 2 | 1 | 1 | 0 | 3.0 | 4.0 |" in table(rows)
+
+
+def test_a_question_set_compares_english_retrieval_with_french():
+    from assistant.lab.data import read_jsonl
+    from assistant.lab.question_set import crosslingual
+
+    rows = [{"first_article": "a", "french_first_article": "a"}, {"first_article": "b", "french_first_article": "a"}, {"question": "?"}]
+    assert crosslingual(rows) == "same first article as the French translation: 1 of 2" and crosslingual([]) == ""
+    news = read_jsonl(Path(__file__).parent / "data" / "news_questions.jsonl")
+    assert len(news) >= 60 and sum(not q["answers"] for q in news) >= 15
+    assert all(q["outlets"] for q in news if q["answers"] and q.get("kind") not in ("overview",)), "each answerable question names its article's outlet"

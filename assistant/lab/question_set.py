@@ -7,8 +7,10 @@ by kind of question.
 Each line of the set: "question", "answers" (any one, contained in the answer, makes it right;
 none: the articles do not say, and only a refusal is right), and optionally "kind" (date, outlet,
 latest, overview, summary, fact...), "outlets" (each must be cited), "as_of" and "sentences" (a
-summary needs at least this many cited sentences). The articles are indexed afresh in a temporary
-folder with the default models; latencies need an idle machine."""
+summary needs at least this many cited sentences), and "french": the French translation of a question
+in another language, whose first retrieved article is compared with the question's (`crosslingual`).
+The articles are indexed afresh in a temporary folder with the default models; latencies need an
+idle machine."""
 
 from __future__ import annotations
 
@@ -53,10 +55,26 @@ def run(questions: Path, articles: list[Path], **settings) -> list[dict]:
             answer = assistant.ask(item["question"], **({"as_of": item["as_of"]} if item.get("as_of") else {}))
             seconds = time.perf_counter() - started
             verdict = judge(answer, item)
-            rows.append({**item, "verdict": verdict, "seconds": seconds, "text": answer.text, "outcome": answer.outcome, "confidence": answer.confidence})
+            row = {**item, "verdict": verdict, "seconds": seconds, "text": answer.text, "outcome": answer.outcome, "confidence": answer.confidence}
+            if item.get("french"):  # retrieval alone (`Assistant.search`): the same article first in both languages?
+                row["first_article"], row["french_first_article"] = (_first_article(assistant, q) for q in (item["question"], item["french"]))
+            rows.append(row)
         return rows
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _first_article(assistant, question: str) -> str | None:
+    passages = assistant.search(question, k=1)
+    return passages[0].article_id if passages else None
+
+
+def crosslingual(rows: list[dict]) -> str:
+    """The share of questions with a French translation whose first retrieved article is the
+    translation's."""
+    pairs = [r for r in rows if "first_article" in r]
+    same = sum(r["first_article"] == r["french_first_article"] for r in pairs)
+    return f"same first article as the French translation: {same} of {len(pairs)}" if pairs else ""
 
 
 def table(rows: list[dict]) -> str:
@@ -84,4 +102,4 @@ def details(rows: list[dict]) -> str:
 
 if __name__ == "__main__":
     results = run(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]])
-    print(details(results), "", table(results), sep="\n")
+    print(details(results), "", table(results), "", crosslingual(results), sep="\n")
