@@ -74,13 +74,19 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--details", type=Path, help="write one JSON line per question (answer, refusal, citations, timings)")
     evaluate.set_defaults(run=_eval)
 
-    train = commands.add_parser("train", parents=[common], help="fit a learned artefact on QA data (the confidence models)")
-    train.add_argument("what", choices=["confidence"], help="what to fit")
-    train.add_argument("questions", type=Path, help="training questions: ../shared/eval/piaf_train.jsonl")
-    train.add_argument("--corpus", type=Path, required=True, help="their paragraphs: ../shared/eval/piaf_train_contexts.jsonl")
-    train.add_argument("--out", type=Path, required=True, help="the JSON file to write (the shipped one: assistant/data/confidence-model.json)")
-    train.add_argument("--rows", type=Path, help="keep the collected rows here (a rerun resumes from them)")
-    train.set_defaults(run=_train)
+    train = commands.add_parser("train", help="fit a learned artefact on QA data: the confidence models, the reader")
+    fitted = train.add_subparsers(title="what", required=True)
+    confidence = fitted.add_parser("confidence", parents=[common], help="the confidence models (assistant/data/confidence-model.json)")
+    confidence.add_argument("questions", type=Path, help="training questions: ../shared/eval/piaf_train.jsonl")
+    confidence.add_argument("--corpus", type=Path, required=True, help="their paragraphs: ../shared/eval/piaf_train_contexts.jsonl")
+    confidence.add_argument("--out", type=Path, required=True, help="the JSON file to write (the shipped one: assistant/data/confidence-model.json)")
+    confidence.add_argument("--rows", type=Path, help="keep the collected rows here (a rerun resumes from them)")
+    confidence.set_defaults(run=_train)
+    from .lab import train_reader  # its options (light: no model is imported)
+
+    reader = fitted.add_parser("reader", help="the reader, a cross-encoder fine-tuned from e5-small (assistant/data/reader.npz, docs/reader.md)")
+    train_reader.add_arguments(reader)
+    reader.set_defaults(run=_train_reader)
 
     migrate = commands.add_parser("migrate", help="copy an index folder into PostgreSQL (or a new folder) without embedding again")
     migrate.add_argument("--from", dest="source", type=Path, required=True, help="the index folder to copy")
@@ -281,6 +287,18 @@ def _train(args) -> int:
         cv = model.info[f"{name}_cv"]
         print(f"{name}: {cv['rows']} rows, {cv['positives']} right; grouped CV: AUC {cv['auc']:.3f}, Brier {cv['brier']:.3f} (C {cv['C']})")
     print(f"written to {args.out}")
+    return 0
+
+
+def _train_reader(args) -> int:
+    from .lab import train_reader
+
+    about = train_reader.run(args, "assistant train reader " + " ".join(sys.argv[3:]))
+    if about:
+        dev = about["dev"]
+        print(f"dev: sentence_recall@1 {dev['sentence_recall@1']:.3f} (the evidence model's {dev['evidence_model_recall@1']:.3f})")
+        print(f"dev: the best candidate's probability tells answerable questions from probes at AUC {dev['answerable_auc']:.3f}")
+        print(f"written: {args.out or args.cache}")
     return 0
 
 

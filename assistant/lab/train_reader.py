@@ -22,8 +22,10 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .reader_data import Item
+if TYPE_CHECKING:
+    from .reader_data import Item
 
 SEED = 0
 
@@ -92,7 +94,8 @@ def train(items: list[Item], plan: Plan, progress: bool = True, log=print):
             schedule.step()
             optimizer.zero_grad()
             done += 1
-            running = 0.98 * running + 0.02 * float(loss) if done > 1 else float(loss)
+            value = loss.detach().item()
+            running = 0.98 * running + 0.02 * value if done > 1 else value
             if done % 100 == 0:
                 log(f"step {done}/{steps}: loss {running:.3f}, {done / (time.perf_counter() - started):.2f} q/s")
     return net.eval(), encoder
@@ -162,30 +165,30 @@ def _auc(positives: list[float], negatives: list[float]) -> float | None:
     return wins / (len(positives) * len(negatives))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """python -m assistant.lab.train_reader --cache DIR [--layers 6 --epochs 2 ...]: collect the
-    candidates (kept in DIR), train, and print the dev figures."""
-    import argparse
-
-    from .data import load_corpus, load_questions
-
-    parser = argparse.ArgumentParser(prog="assistant.lab.train_reader")
-    parser.add_argument("--train", type=Path, default=Path("../shared/eval/piaf_train.jsonl"))
+def add_arguments(parser) -> None:
+    """The options of `assistant train reader` (and of `python -m assistant.lab.train_reader`)."""
+    parser.add_argument("--train", type=Path, default=Path("../shared/eval/piaf_train.jsonl"), help="training questions")
     parser.add_argument("--train-corpus", type=Path, default=Path("../shared/eval/piaf_train_contexts.jsonl"))
-    parser.add_argument("--dev", type=Path, default=Path("../shared/eval/piaf_dev.jsonl"))
+    parser.add_argument("--dev", type=Path, default=Path("../shared/eval/piaf_dev.jsonl"), help="questions to measure on")
     parser.add_argument("--dev-unanswerable", type=Path, default=Path("../shared/eval/piaf_dev_unanswerable.jsonl"))
     parser.add_argument("--dev-corpus", type=Path, default=Path("../shared/eval/piaf_dev_contexts.jsonl"))
-    parser.add_argument("--cache", type=Path, required=True, help="where the candidates are kept (collected once)")
+    parser.add_argument("--cache", type=Path, required=True, help="where the candidates are kept (collected once, then reused)")
+    parser.add_argument("--out", type=Path, help="the reader to write, without suffix (.npz and .json; the shipped one: assistant/data/reader)")
     parser.add_argument("--limit", type=int, help="train on the first N questions (a learning curve, a quick test)")
-    parser.add_argument("--out", type=Path, help="where the reader is written (.npz and .json; default: in --cache)")
-    parser.add_argument("--data-only", action="store_true")
+    parser.add_argument("--dev-limit", type=int, help="measure on the first N dev questions only (a quick test)")
+    parser.add_argument("--data-only", action="store_true", help="collect the candidates and stop")
     parser.add_argument("--probe-articles", action="store_true", help="also train on the questions of the dev probes' articles")
     for name, value in vars(Plan()).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
-    args = parser.parse_args(argv)
+
+
+def run(args, command: str) -> dict:
+    """Collect the candidates (kept in args.cache), train, write the reader, measure it on dev;
+    returns what its JSON records."""
     from ..reader import network, weights
     from ..reader.runtime import Reader
     from . import reader_data
+    from .data import load_corpus, load_questions
 
     train_file, dev_file = args.cache / "train.jsonl", args.cache / "dev.jsonl"
     if not train_file.is_file():
@@ -196,22 +199,30 @@ def main(argv: list[str] | None = None) -> int:
         titles = {r["id"]: r.get("title") or "" for f in (args.dev, args.dev_unanswerable) for r in map(json.loads, f.read_text(encoding="utf-8").splitlines())}
         reader_data.save(reader_data.collect(dev, titles, load_corpus(args.dev_corpus)), dev_file)
     if args.data_only:
-        return 0
+        return {}
     plan = Plan(**{k: getattr(args, k) for k in vars(Plan())})
     items = reader_data.load(train_file)
     if not args.probe_articles:
         items = [i for i in items if i.title not in probe_titles(args.train)]
-    if args.limit:
-        items = items[: args.limit]
+    items = items[: args.limit]
     started = time.perf_counter()
     net, _ = train(items, plan)
-    about = {"command": _command(argv), "plan": vars(plan), "train_items": len(items), "train_minutes": round((time.perf_counter() - started) / 60, 1)}
+    about = {"command": command, "plan": vars(plan), "train_items": len(items), "train_minutes": round((time.perf_counter() - started) / 60, 1)}
     out = args.out or args.cache / f"reader-{plan.layers}l-{plan.epochs}e-s{plan.seed}"
     weights.save(network.tensors(net), plan.layers, out, about)
-    dev_items = reader_data.load(dev_file)
+    dev_items = reader_data.load(dev_file)[: args.dev_limit]
     about["dev"] = measure(dev_items, read(Reader(out), dev_items))  # the shipped form: 4-bit, ONNX Runtime
-    weights.save(network.tensors(net), plan.layers, out, about)
-    print(json.dumps(about, indent=1))
+    return weights.save(network.tensors(net), plan.layers, out, about)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.lab.train_reader", description="Fit the reader (docs/reader.md).")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args, "python -m assistant.lab.train_reader " + " ".join(sys.argv[1:] if argv is None else argv)), indent=1))
     return 0
 
 
@@ -225,12 +236,6 @@ def read(reader, items: list[Item], progress: bool = True) -> list[list[float]]:
         [r.probability for r in reader.read(item.question, [Candidate(c.text, c.before, c.after, c.title) for c in item.candidates])]
         for item in tqdm(items, desc="Reading", unit="q", disable=not progress)
     ]
-
-
-def _command(argv: list[str] | None) -> str:
-    import sys
-
-    return "python -m assistant.lab.train_reader " + " ".join(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":
