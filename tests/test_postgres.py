@@ -60,7 +60,7 @@ def test_a_failed_write_changes_nothing(url, monkeypatch):
     assistant = pg.assistant_on(url)
     assistant.ingest_articles(pg.OTHERS[:1])
 
-    def crash(cursor, table, fresh):
+    def crash(*args):  # _insert(cursor, table, fresh, language) fails as a lost connection would
         raise psycopg2.OperationalError("connection lost")
 
     monkeypatch.setattr(postgres, "_insert", crash)
