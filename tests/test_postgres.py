@@ -11,16 +11,6 @@ from tests import pg
 from tests.conftest import HashEmbedding
 
 
-@pytest.fixture(scope="module")
-def server():
-    from assistant.store import pgserver
-
-    folder = pg.workspace()
-    one = pgserver.start(folder / "one", settings=pgserver.FAST)
-    yield one
-    pg.stop([one], folder)
-
-
 @pytest.fixture
 def url(server):
     return pg.table_url(server.url())

@@ -25,16 +25,6 @@ OTHER = {**IDENTITY, "embed_model": "test/other-model"}
 CHANGED = Article(id="pont", title="Un pont sur le Rhône", text="Le pont sur le Rhône est fermé pour travaux jusqu'en juin.")
 
 
-@pytest.fixture(scope="module")
-def server():
-    from assistant.store import pgserver
-
-    folder = pg.workspace()
-    one = pgserver.start(folder / "one", settings=pgserver.FAST)
-    yield one
-    pg.stop([one], folder)
-
-
 @pytest.fixture(params=["folder", pytest.param("postgresql", marks=pytest.mark.slow), "memory"])
 def where(request, tmp_path) -> str:
     """A new, empty location of each kind of store."""

@@ -104,9 +104,9 @@ class Decide:
         row = signals(query)
         quote = quoted(query.citations, query.passages, query.evidence.chosen if query.evidence else ())
         has_answer = bool(query.answer)
-        answer, quote_probability = self.model.weigh(row, has_answer, quote is not None)
+        answer_probability, quote_probability = self.model.weigh(row, has_answer, quote is not None)
         details = {
-            "answer_probability": answer,
+            "answer_probability": answer_probability,
             "quote_probability": quote_probability,
             "candidate": citations.render(query.answer),  # what the other outcomes would have given (the evaluation replays them)
             "quote": rendering.quote_text(quote, query.language) if quote else "",
@@ -115,7 +115,8 @@ class Decide:
         }
         checks = query.checks
         finding, cross_lingual = (checks.finding, checks.cross_lingual) if checks else (None, False)
-        chosen = verdict(answer, quote_probability, has_answer, quote is not None, finding, cross_lingual, self.answer_threshold, self.quote_threshold)
+        thresholds = self.answer_threshold, self.quote_threshold
+        chosen = verdict(answer_probability, quote_probability, has_answer, quote is not None, finding, cross_lingual, *thresholds)
         if chosen.by_checks:
             details["decided_by"] = "checks"
         if chosen.refusal:
@@ -124,7 +125,7 @@ class Decide:
             query.outcome = "answer"
             return Decision("answer (checks)", details)
         if chosen.outcome == "answer":
-            query.outcome, query.confidence = "answer", answer
+            query.outcome, query.confidence = "answer", answer_probability
             return Decision("answer", details)
         query.outcome, query.confidence, query.citations = "quote", quote_probability, [quote]
         return Decision("quote", details)
