@@ -132,6 +132,12 @@ class Assistant:
         yields its Answer alone. Filters as `ask`."""
         yield from self.pipeline.stream(self._query(message, history, **filters))
 
+    def check(self, message: str, history: History = None, **filters) -> None:
+        """Raise `InputError` for what `stream` would refuse before reading anything (an empty or
+        too long message, a date that is not one), without asking: a server answers 400 at once
+        instead of after its turn in the queue. Filters as `ask`."""
+        self._query(message, history, **filters)
+
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The k passages that best match `question`, best first, as retrieval ranks them
         (no model, no refusal): a search of the articles."""

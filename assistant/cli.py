@@ -64,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=["fr", "en"], default="fr", help="the page's language when it opens (each reader can switch)")
     chat.set_defaults(run=_chat)
 
+    serve = commands.add_parser("serve", parents=[common], help="the chat page, a REST API and an OpenAI-compatible API on one port (docs/server.md)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--api-key-file", type=Path, help="API keys, one a line (default: $ASSISTANT_API_KEY_FILE; also $ASSISTANT_API_KEYS)")
+    serve.add_argument("--auth", help="user:password required to open the page")
+    serve.add_argument("--lang", choices=["fr", "en"], default="fr", help="the page's language when it opens")
+    serve.add_argument("--no-page", action="store_true", help="the APIs alone, without the chat page")
+    serve.add_argument("--max-body-mb", type=float, default=1.0, help="largest JSON request body (default 1 MB; larger: 413)")
+    serve.add_argument("--max-upload-mb", type=float, default=50.0, help="largest upload of articles (default 50 MB; larger: 413)")
+    serve.set_defaults(run=_serve)
+
     evaluate = commands.add_parser("eval", parents=[common], help="measure retrieval, answers, refusals and latency on QA data")
     evaluate.add_argument("questions", type=Path, help="JSONL of {id, question, answers, context_id}")
     evaluate.add_argument("--corpus", type=Path, required=True, help="JSONL of {context_id, title, text}: indexed in a temporary index")
@@ -206,6 +217,19 @@ def _assistant_for_chat(args):
     print("Loading the language model…", file=sys.stderr)
     assistant.warm_up()  # load (and assemble, the first time) before the page opens
     return assistant
+
+
+def _serve(args) -> int:
+    from .server import ApiKeys, Limits, create_server, serve
+
+    keys = ApiKeys.load(args.api_key_file)  # a bad key file stops here, before any model loads
+    if not keys.required and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: the API on {args.host} is open to anyone who can reach it: set --api-key-file or $ASSISTANT_API_KEYS", file=sys.stderr)
+    limits = Limits(body_bytes=int(args.max_body_mb * (1 << 20)), upload_bytes=int(args.max_upload_mb * (1 << 20)))
+    server = create_server(_assistant_for_chat(args), keys, limits, page=not args.no_page, auth=args.auth, lang=args.lang)
+    print(f"Serving on http://{args.host}:{args.port}/ (OpenAI-compatible API at /v1, REST at /api, docs at /docs)", file=sys.stderr)
+    serve(server, host=args.host, port=args.port)
+    return 0
 
 
 def _eval(args) -> int:
