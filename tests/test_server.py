@@ -255,3 +255,93 @@ def test_annotations_point_at_the_markers(assistant):
     assert answer.text[cited["url_citation"]["start_index"] : cited["url_citation"]["end_index"]] == f"[{answer.citations[0].n}]"
     assert cited["url_citation"]["url"] == "http://host:8000/api/articles/milley"
     assert server_sources.marker_span("Sans marque.", 2) == (12, 12)
+
+
+# -- the real server, the real models, real clients (slow) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(real_assistant):
+    """`assistant serve` over the sample article on a free loopback port, with a key; its URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    real_assistant.warm_up()
+    app = create_server(real_assistant, keys=ApiKeys([KEY]), page=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def openai_client(url: str, key: str = KEY):
+    import openai
+
+    return openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+
+
+SENTENCE = "Milley est arrivé dans le sud-est de la Pologne vers 11 heures du matin"
+
+
+@pytest.mark.slow  # a server, the real models
+def test_openai_client_streams_the_answer_with_its_source_once(served):
+    stream = openai_client(served).chat.completions.create(model="assistant", messages=[{"role": "user", "content": QUESTION}], stream=True)
+    chunks = list(stream)
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "Pologne" in content and "[1]" in content
+    annotated = [c.choices[0].delta.model_extra["annotations"] for c in chunks if c.choices and "annotations" in (c.choices[0].delta.model_extra or {})]
+    assert len(annotated) == 1, "the sources once, in the final chunk"
+    [annotation] = annotated[0]
+    assert annotation["url_citation"]["title"].startswith("Le général en chef du Pentagone") and annotation["url_citation"]["url"].startswith(served)
+    answers = [c.model_extra["answer"] for c in chunks if "answer" in (c.model_extra or {})]
+    assert len(answers) == 1 and answers[0]["citations"][0]["n"] == 1
+    assert SENTENCE in answers[0]["citations"][0]["quote"] and answers[0]["citations"][0]["title"] == annotation["url_citation"]["title"]
+    assert sum(1 for c in chunks if (c.model_extra or {}).get("event", {}).get("type") == "source") == 1
+
+
+@pytest.mark.slow  # a server, the real models
+def test_openai_client_whole_answer_a_follow_up_a_refusal_and_a_wrong_key(served):
+    import openai
+
+    client = openai_client(served)
+    first = client.chat.completions.create(model="assistant", messages=[{"role": "user", "content": QUESTION}])
+    message = first.choices[0].message
+    assert "[1]" in message.content and "Pologne" in message.content
+    assert message.annotations[0].url_citation.title.startswith("Le général en chef du Pentagone")
+    assert SENTENCE in first.model_extra["answer"]["citations"][0]["quote"]
+    conversation = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": message.content}]
+    follow = client.chat.completions.create(model="assistant", messages=[*conversation, {"role": "user", "content": "Et à quelle heure est-il arrivé ?"}])
+    assert "11" in follow.choices[0].message.content and follow.model_extra["answer"]["standalone_question"]
+    refused = client.chat.completions.create(model="assistant", messages=[{"role": "user", "content": "Quel est le prix du pain à Paris en 2024 ?"}])
+    assert refused.model_extra["answer"]["refused"] and refused.model_extra["answer"]["refusal_reason"]
+    assert refused.choices[0].message.annotations == []
+    with pytest.raises(openai.AuthenticationError):
+        openai_client(served, "wrong").chat.completions.create(model="assistant", messages=[{"role": "user", "content": QUESTION}])
+    with pytest.raises(openai.BadRequestError, match="characters long"):
+        client.chat.completions.create(model="assistant", messages=[{"role": "user", "content": "x" * 5000}])
+
+
+@pytest.mark.slow  # a server, the real models
+def test_rest_and_the_page_on_the_same_port(served):
+    import httpx
+    from gradio_client import Client
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    assert httpx.get(f"{served}/api/health").json()["status"] == "ok"
+    assert httpx.get(f"{served}/api/articles").status_code == 401
+    [article] = httpx.get(f"{served}/api/articles", headers=headers).json()
+    data = httpx.post(f"{served}/api/ask", json={"question": QUESTION}, headers=headers, timeout=120).json()
+    assert "[1]" in data["answer"] and data["citations"][0]["article_id"] == article["id"]
+    page = Client(f"{served}/", verbose=False, analytics_enabled=False, download_files=False)
+    through_page = page.predict(QUESTION, None, api_name="/ask")
+    assert through_page["answer"] == data["answer"] and through_page["citations"][0]["quote"] == data["citations"][0]["quote"]
