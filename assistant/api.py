@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -14,6 +16,7 @@ from .embeddings import embedding_identity, load_embedding
 from .embeddings.sentences import Cosines
 from .errors import InputError
 from .generation import Generator, load_generator, model_path
+from .ingest import sources
 from .ingest.indexing import Indexer, read_paths
 from .store import Store, open_store
 from .types import Answer, Article, IngestReport, Passage, Reading, Turn
@@ -59,19 +62,96 @@ class Assistant:
 
     # -- the index ---------------------------------------------------------------------------
 
-    def ingest(self, paths: list[str | Path], progress: bool = False, names: dict[str, str] | None = None) -> IngestReport:
-        """Add files and folders (.txt, .md, .html, .json, .jsonl) to the index.
+    def ingest(
+        self, paths: list[str | Path], progress: bool = False, names: dict[str, str] | None = None, fetcher: sources.Fetcher | None = None
+    ) -> IngestReport:
+        """Add files and folders (.txt, .md, .html, .json, .jsonl), web pages (http:// and
+        https:// addresses) and web archives (.warc, .warc.gz, .arc, .arc.gz) to the index.
 
-        Unchanged articles are skipped, changed ones replaced. Bad files and records are reported
-        in `IngestReport.rejected`; the index is written only when everything else succeeded.
+        Unchanged articles are skipped, changed ones replaced. Bad files, records and pages are
+        reported in `IngestReport.rejected`, what an archive holds that is no article is counted
+        in `IngestReport.skipped`; the index is written only when everything else succeeded.
 
         Args:
-            paths: files or folders (searched recursively).
+            paths: files, folders (searched recursively), web addresses or archives.
             progress: show progress bars on the terminal.
             names: display names for paths (uploads arrive under temporary names).
+            fetcher: how pages are fetched (timeouts, delay per host); a polite default when None.
         """
-        articles, rejected = read_paths(paths, progress, names)
-        return self._indexer.ingest(articles, progress=progress, rejected=rejected)
+        urls = [p for p in paths if sources.is_url(p)]
+        archives = [p for p in paths if not sources.is_url(p) and sources.is_archive(p)]
+        files = [p for p in paths if p not in urls and p not in archives]
+        articles, rejected = read_paths(files, progress, names) if files else ([], [])
+        harvest = sources.collect(self.store.articles(), urls=urls, archives=archives, fetcher=fetcher, progress=progress)
+        return self._ingest_harvest(harvest, progress, articles, rejected)
+
+    def ingest_sources(
+        self,
+        urls: Iterable[str] = (),
+        feeds: Iterable[str] = (),
+        sitemaps: Iterable[str] = (),
+        archives: Iterable[str | Path] = (),
+        progress: bool = False,
+        fetcher: sources.Fetcher | None = None,
+    ) -> IngestReport:
+        """Add web pages, the pages of RSS/Atom feeds and sitemaps not indexed yet, and the pages
+        of web archives (docs/sources.md). Each page's own metadata comes first; the feed item,
+        sitemap entry or archive record fills what it lacks.
+
+        Args:
+            urls: addresses of pages (always fetched: a changed page replaces its article).
+            feeds: addresses of RSS or Atom feeds.
+            sitemaps: addresses of sitemaps or sitemap indexes.
+            archives: WARC or ARC files.
+            progress: show a progress bar per source.
+            fetcher: how pages are fetched; a polite default when None.
+        """
+        harvest = sources.collect(self.store.articles(), urls, feeds, sitemaps, archives, fetcher, progress)
+        return self._ingest_harvest(harvest, progress)
+
+    def follow(
+        self, feeds: Iterable[str], interval_s: float = 900, stop: threading.Event | None = None, progress: bool = False, fetcher: sources.Fetcher | None = None
+    ) -> Iterator[IngestReport]:
+        """Read feeds again and again, yielding each round's report, until `stop` is set. Each
+        round asks each feed « changed since? » (ETag, Last-Modified) and fetches only the pages
+        not indexed yet, waiting the fetcher's delay between two requests to one host.
+
+        Args:
+            feeds: addresses of RSS or Atom feeds.
+            interval_s: seconds between two rounds.
+            stop: set it to end after the current round (Ctrl-C ends too).
+            progress: show progress bars.
+            fetcher: how pages are fetched; a polite default when None.
+        """
+        feeds, stop, state, seen = list(feeds), stop or threading.Event(), {}, {}
+        own = fetcher is None
+        fetcher = fetcher or sources.Fetcher()
+        try:
+            while True:
+                harvest = sources.collect(self.store.articles(), feeds=feeds, fetcher=fetcher, progress=progress, feed_state=state, seen=seen)
+                yield self._ingest_harvest(harvest, progress)
+                if stop.wait(interval_s):
+                    return
+        finally:
+            if own:
+                fetcher.close()
+
+    def watch(self, folder: str | Path, stop: threading.Event | None = None, progress: bool = False) -> Iterator[IngestReport]:
+        """Keep the index in step with a folder until `stop` is set (or Ctrl-C): its files are
+        ingested first, then each batch of changes yields a report: new files added, changed ones
+        replaced, deleted ones' articles removed. Assistants reading the same index see each
+        change on their next question.
+
+        Args:
+            folder: the folder to watch (recursively; hidden files and folders are left out).
+            stop: set it to stop watching.
+            progress: show progress bars.
+        """
+        return sources.WatchedFolder(folder, self._indexer).follow(stop, progress)
+
+    def _ingest_harvest(self, harvest: sources.Harvest, progress: bool, articles: list[Article] = (), rejected: list = ()) -> IngestReport:
+        report = self._indexer.ingest([*articles, *harvest.articles], progress=progress, rejected=[*rejected, *harvest.rejected])
+        return replace(report, unchanged=report.unchanged + harvest.known, skipped=dict(harvest.skipped))
 
     def ingest_articles(self, articles: list[Article], progress: bool = False) -> IngestReport:
         """Add Article objects directly (what `ingest` does after reading files)."""

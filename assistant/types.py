@@ -207,10 +207,14 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
     chunks_added: int = 0
+    removed: list[str] = field(default_factory=list)  # a watched folder's deleted files' articles
+    skipped: dict[str, int] = field(default_factory=dict)  # what a source held that is no article, counted
 
     def summary(self) -> str:
+        removed = f"{len(self.removed)} removed, " if self.removed else ""
+        skipped = "; skipped: " + ", ".join(f"{n} {what}" for what, n in self.skipped.items()) if self.skipped else ""
         return (
             f"{len(self.added)} added, {len(self.replaced)} replaced, "
-            f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected, "
-            f"{self.chunks_added} chunks embedded"
+            f"{len(self.unchanged)} unchanged, {removed}{len(self.rejected)} rejected, "
+            f"{self.chunks_added} chunks embedded{skipped}"
         )

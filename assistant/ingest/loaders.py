@@ -83,7 +83,7 @@ def _file_article(path: Path, suffix: str, display_name: str | None) -> Article:
     raw = path.read_bytes()
     source = display_name or str(path.resolve())
     if suffix in HTML_SUFFIXES:
-        return _html_article(decode(raw), source)
+        return html_article(decode(raw), source)
     return _text_article(decode(raw), source, markdown=suffix != ".txt")
 
 
@@ -130,7 +130,11 @@ def _require_text(text: str) -> None:
         raise InputError("no text in it")
 
 
-def _html_article(html: str, source: str) -> Article:
+def html_article(html: str, source: str) -> Article:
+    """An HTML news page's article: its text and what the page says about itself. `source`
+    (a path, or the address it was fetched from) stands in for the id and outlet the page does
+    not give. Files, fetched pages and archived ones all come through here, so one page gives
+    one article whichever way it arrives."""
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
