@@ -18,7 +18,7 @@ from assistant.server import AnswerQueue, ApiKeys, Limits, create_server
 from assistant.server import sources as server_sources
 from assistant.server.access import read_key_file
 from assistant.types import Answer
-from tests.conftest import MILLEY
+from tests.conftest import MILLEY, ScriptedGenerator
 
 QUESTION = "Où Milley a-t-il rencontré Zaluzhny ?"
 SCRIPT = {"Où Milley": "Dans le sud-est de la Pologne [1].", "heure": "Vers 11 heures du matin [1]."}
@@ -260,28 +260,38 @@ def test_annotations_point_at_the_markers(assistant):
 # -- the real server, the real models, real clients (slow) -----------------------------------
 
 
+class Loopback:
+    """A server application run by uvicorn in a thread on a free loopback port."""
+
+    def __init__(self, app) -> None:
+        import socket
+
+        import uvicorn
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started, "the server did not start"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def served(real_assistant):
-    """`assistant serve` over the sample article on a free loopback port, with a key; its URL."""
-    import socket
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    """`assistant serve` over the sample article, with a key; its URL."""
     real_assistant.warm_up()
-    app = create_server(real_assistant, keys=ApiKeys([KEY]), page=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    loopback = Loopback(create_server(real_assistant, keys=ApiKeys([KEY]), page=True))
+    yield loopback.url
+    loopback.stop()
 
 
 def openai_client(url: str, key: str = KEY):
@@ -345,3 +355,31 @@ def test_rest_and_the_page_on_the_same_port(served):
     page = Client(f"{served}/", verbose=False, analytics_enabled=False, download_files=False)
     through_page = page.predict(QUESTION, None, api_name="/ask")
     assert through_page["answer"] == data["answer"] and through_page["citations"][0]["quote"] == data["citations"][0]["quote"]
+
+
+class SlowGenerator(ScriptedGenerator):
+    """Writes a long draft slowly, so that a reader can leave in the middle of it."""
+
+    def stream(self, messages, max_tokens=160, stop=None, watch=None):
+        for piece in super().stream(messages, max_tokens, stop, watch):
+            time.sleep(0.1)
+            yield piece
+
+
+@pytest.mark.slow  # a server
+def test_a_client_that_leaves_gives_the_turn_back_at_once(assistant):
+    import httpx
+
+    assistant._generator = SlowGenerator({"Où Milley": "Dans le sud-est de la Pologne, " * 30 + "[1]."})
+    loopback = Loopback(create_server(assistant, page=False))
+    try:
+        with httpx.stream("POST", f"{loopback.url}/v1/chat/completions", json=chat(QUESTION, stream=True), timeout=30) as response:
+            for line in response.iter_lines():
+                if "reasoning_content" in line:
+                    break  # the draft has begun: about 20 s of it are left
+        left = time.monotonic()
+        while httpx.get(f"{loopback.url}/api/health").json()["answering"] and time.monotonic() - left < 5:
+            time.sleep(0.05)
+        assert time.monotonic() - left < 2, "the answer was stopped, not written to the end"
+    finally:
+        loopback.stop()
