@@ -35,9 +35,25 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--model", dest="llm", help="'large' (default: Qwen2.5 1.5B), 'small' (0.5B) or a GGUF file path")
     commands = parser.add_subparsers(title="commands")
 
-    ingest = commands.add_parser("ingest", parents=[common], help="add articles: files or folders (.txt .md .html .json .jsonl)")
-    ingest.add_argument("paths", nargs="+")
+    web = argparse.ArgumentParser(add_help=False)  # how pages are fetched (docs/sources.md)
+    web.add_argument("--delay", type=float, default=1.0, help="seconds between two requests to one site (default 1; more if its robots.txt asks)")
+    web.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for a site before giving up on a page (default 15)")
+
+    ingest = commands.add_parser(
+        "ingest",
+        parents=[common, web],
+        help="add articles: files or folders (.txt .md .html .json .jsonl), web pages (https://…), web archives (.warc.gz), feeds, sitemaps",
+    )
+    ingest.add_argument("paths", nargs="*", help="files, folders, web page addresses or web archives (.warc, .warc.gz, .arc.gz)")
+    ingest.add_argument("--feed", action="append", default=[], help="an RSS or Atom feed: every page it lists not indexed yet (repeat for several)")
+    ingest.add_argument("--sitemap", action="append", default=[], help="a sitemap or sitemap index: every page it lists not indexed yet")
+    ingest.add_argument("--watch", type=Path, metavar="DIR", help="then keep the index in step with this folder until Ctrl-C")
     ingest.set_defaults(run=_ingest)
+
+    follow = commands.add_parser("follow", parents=[common, web], help="read feeds again and again, adding their new pages, until Ctrl-C")
+    follow.add_argument("feeds", nargs="+", help="addresses of RSS or Atom feeds")
+    follow.add_argument("--every", type=float, default=15.0, help="minutes between two readings (default 15)")
+    follow.set_defaults(run=_follow)
 
     ask = commands.add_parser("ask", parents=[common], help="answer a question with cited passages")
     ask.add_argument("question")
@@ -129,10 +145,46 @@ def _assistant(args):
 
 
 def _ingest(args) -> int:
-    report = _assistant(args).ingest(args.paths, progress=True)
+    from .ingest.sources import Fetcher
+
+    if not (args.paths or args.feed or args.sitemap or args.watch):
+        print("error: give files, folders, addresses or archives to ingest, or --feed, --sitemap or --watch", file=sys.stderr)
+        return 2
+    assistant, fetcher = _assistant(args), Fetcher(timeout=args.timeout, delay=args.delay)
+    code = 0
+    with fetcher:
+        if args.paths:
+            code = _reported(assistant.ingest(args.paths, progress=True, fetcher=fetcher))
+        if args.feed or args.sitemap:
+            code = max(code, _reported(assistant.ingest_sources(feeds=args.feed, sitemaps=args.sitemap, progress=True, fetcher=fetcher)))
+    if args.watch:
+        print(f"watching {args.watch} (Ctrl-C stops)", file=sys.stderr)
+        for report in assistant.watch(args.watch, progress=True):  # watchfiles ends it on Ctrl-C
+            _reported(report, stamped=True)
+    return code
+
+
+def _follow(args) -> int:
+    from .ingest.sources import Fetcher
+
+    assistant = _assistant(args)
+    print(f"following {len(args.feeds)} feed(s) every {args.every:g} min (Ctrl-C stops)", file=sys.stderr)
+    try:
+        with Fetcher(timeout=args.timeout, delay=args.delay) as fetcher:
+            for report in assistant.follow(args.feeds, interval_s=args.every * 60, progress=True, fetcher=fetcher):
+                _reported(report, stamped=True)
+    except KeyboardInterrupt:
+        print("stopped: what each reading found is in the index", file=sys.stderr)
+    return 0
+
+
+def _reported(report, stamped: bool = False) -> int:
+    """Print an ingest's rejections and summary; its exit code (1 when it only rejected)."""
+    import time
+
     for where, why in report.rejected:
         print(f"rejected {where}: {why}", file=sys.stderr)
-    print(report.summary())
+    print((time.strftime("%H:%M:%S ") if stamped else "") + report.summary(), flush=True)
     return 0 if report.added or report.replaced or report.unchanged or not report.rejected else 1
 
 

