@@ -246,6 +246,13 @@ def test_the_page_is_served_on_the_same_app(assistant):
     assert client.get("/gradio_api/info").json()["named_endpoints"]["/ask"], "the page's own /ask API as before"
 
 
+def test_the_pages_login_is_its_own(assistant):
+    client = TestClient(create_server(assistant, page=True, auth="editor:secret"))
+    assert client.get("/config").status_code == 401 and client.get("/v1/models").status_code == 200, "no API key set: the API is open"
+    assert client.post("/login", data={"username": "editor", "password": "secret"}).json() == {"success": True}
+    assert client.get("/config").status_code == 200
+
+
 # -- sources (pure) --------------------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@
 - Open WebUI `source` events, sent as `{"event": …}` beside the stream's chunks (Open WebUI hands
   a chunk's `event` to its event emitter): the quoted sentence as the document, the title, outlet,
   date and offsets as metadata. Their `metadata.source` is the annotation's URL, so Open WebUI
-  files the quote under the same source rather than showing it twice.
+  files the quote under the same source rather than showing it twice; sent before the
+  annotations, they name it (Open WebUI keeps the first name it is given).
 
 An article without a URL of its own (a file) is linked to its record in the REST API."""
 
@@ -51,6 +52,7 @@ def source_events(answer: Answer, base_url: str) -> list[dict]:
             "source": url,
             "name": citation.title,
             "url": url,
+            "source_url": url,  # else Open WebUI names a source whose id is a URL by that URL
             "n": citation.n,
             "article_id": citation.passage.article_id,
             "outlet": citation.source,
