@@ -390,3 +390,10 @@ def test_a_client_that_leaves_gives_the_turn_back_at_once(assistant):
         assert time.monotonic() - left < 2, "the answer was stopped, not written to the end"
     finally:
         loopback.stop()
+
+
+def test_serve_stops_on_a_bad_key_file_before_loading_anything(tmp_path, capsys):
+    from assistant.cli import main
+
+    assert main(["serve", "--index", str(tmp_path / "index"), "--api-key-file", str(tmp_path / "missing")]) == 1
+    assert "cannot read the API key file" in capsys.readouterr().err
