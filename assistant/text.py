@@ -43,6 +43,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [strip_span(text, s, e) for s, e in spans if text[s:e].strip()]
 
 
+def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
+    """The sentences of `text` just before and just after its sentence text[start:end] ("" at
+    either end of the text)."""
+    spans = split_sentences(text)
+    here = next((i for i, span in enumerate(spans) if span == (start, end)), None)
+    if here is None:
+        return "", ""
+    return (text[slice(*spans[here - 1])] if here > 0 else "", text[slice(*spans[here + 1])] if here + 1 < len(spans) else "")
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of `text` as strings."""
     return [text[s:e] for s, e in split_sentences(text)]

@@ -81,6 +81,8 @@ class Citation:
     quote_start: int  # offsets of the quote in the article
     quote_end: int
     copies: tuple[str, ...] = ()  # the other outlets that published the same story (a wire copy)
+    # Where the answer lies inside the quote, as the reader found it (offsets in the article).
+    answer_span: tuple[int, int] | None = None
 
     @property
     def title(self) -> str:
@@ -112,6 +114,7 @@ class Citation:
             "quote_start": self.quote_start,
             "quote_end": self.quote_end,
             "copies": list(self.copies),
+            "answer_span": list(self.answer_span) if self.answer_span else None,
             "passage": self.passage.text,
         }
 

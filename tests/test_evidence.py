@@ -1,5 +1,6 @@
 from assistant.answering.citations import format_context
 from assistant.answering.evidence import select as select_with
+from assistant.reader.runtime import Reading
 from assistant.text import content_words
 from assistant.types import Passage
 
@@ -89,3 +90,46 @@ def test_rerank_moves_up_a_passage_with_a_sentence_close_to_the_question():
     assert rerank(QUESTION, [kremlin, meeting], cosine, weight=0.0) == [kremlin, meeting], "0 turns it off"
     far_behind = passage(MEETING, score=-5.0)  # a retrieval gap no sentence makes up for
     assert rerank(QUESTION, [kremlin, far_behind], cosine, weight=2.0) == [kremlin, far_behind]
+
+
+class FakeReader:
+    """Stands in for the reader: sure of the sentence holding `answer`, the span on the answer."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer, self.read_count = answer, 0
+
+    def read(self, question, candidates):
+        self.read_count += len(candidates)
+        return [
+            Reading(0.9, (c.text.index(self.answer), c.text.index(self.answer) + len(self.answer)), 0.8) if self.answer in c.text else Reading(0.1, (0, 1), 0.1)
+            for c in candidates
+        ]
+
+
+def test_the_reader_ranks_the_sentences_it_reads_and_its_span_reaches_the_quote():
+    from assistant.answering.decide import quoted
+    from assistant.answering.evidence import ReadSentences, select_learned
+    from assistant.answering.evidence_model import load
+    from assistant.app.render import answer_span, quote_span, render_passage
+
+    passages = [passage(KREMLIN, 1.0), passage(MEETING, 0.9)]
+    reader = FakeReader("le sud-est de la Pologne")
+    evidence = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load(), ReadSentences(reader, 5)).evidence
+    top = evidence.chosen[0]  # the reader's pick, not the evidence model's (the Kremlin's sentence)
+    assert MEETING[top.start : top.end].startswith("Milley est arrivé") and top.probability == 0.9
+    assert MEETING[slice(*top.span)] == "le sud-est de la Pologne"
+    quote = quoted([], [passages[1]], evidence.chosen)
+    assert quote.quote.startswith("Milley est arrivé") and MEETING[slice(*quote.answer_span)] == "le sud-est de la Pologne"
+    html = render_passage(MEETING, quote_span(quote), answer_span(quote, quote_span(quote)))
+    assert "<mark>Milley est arrivé dans <strong>le sud-est de la Pologne</strong> vers 11 heures" in html
+    select_learned(QUESTION, passages, passages, 450, shared_words, load(), ReadSentences(reader, 2))
+    assert reader.read_count == 5 + 2  # only the evidence model's 2 surest sentences the second time
+
+
+def test_without_a_reader_the_evidence_model_ranks_and_no_span_is_given():
+    from assistant.answering.evidence import select_learned
+    from assistant.answering.evidence_model import load
+
+    passages = [passage(KREMLIN, 1.0), passage(MEETING, 0.9)]
+    evidence = select_learned(QUESTION, passages, passages, 450, shared_words, load()).evidence
+    assert all(c.probability is None and c.span is None for c in evidence.chosen)

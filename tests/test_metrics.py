@@ -120,9 +120,12 @@ def test_summary_counts_refusals_on_each_kind_of_question():
         _outcome(False, True),
         _outcome(False, False, "Au grenier [1].", cited=(0, 1)),
     ]
+    for outcome, holds, seconds in zip(outcomes, (True, False, True), (0.1, 0.3, 0.2)):  # the answerable ones
+        outcome.top_sentence_holds, outcome.evidence_s = holds, seconds
     metrics = summarize(outcomes)
     assert list(metrics) == [
-        "recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "em", "f1", "contains", "answer_precision", "coverage",
+        "recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "sentence_recall@1", "evidence_p50_s", "em", "f1", "contains",
+        "answer_precision", "coverage",
         "quote_rate", "quote_precision", "answer_or_quote", "citation_precision", "refusal_rate", "false_refusal_rate",
         "latency_p50_s", "latency_p95_s", "ttft_p50_s", "questions",
     ]  # fmt: skip
@@ -136,6 +139,7 @@ def test_summary_counts_refusals_on_each_kind_of_question():
     assert metrics["citation_precision"] == pytest.approx(2 / 3)  # probes' citations are not judged
     assert metrics["ttft_p50_s"] == 1.0
     assert metrics["recall@1"] == 1.0
+    assert metrics["sentence_recall@1"] == pytest.approx(2 / 3) and metrics["evidence_p50_s"] == 0.2
 
 
 def test_threshold_table_counts_unsure_answers_as_refusals():
@@ -170,7 +174,7 @@ def test_reasons_table_counts_each_check_on_each_kind_of_question():
 
 def test_retrieval_only_summary_has_only_retrieval_keys():
     metrics = summarize([_outcome(True, False)], retrieval_only=True)
-    assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "questions"}
+    assert set(metrics) == {"recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "sentence_recall@1", "evidence_p50_s", "questions"}
 
 
 def test_select_limits_and_interleaves_probes():

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from ..config import PACKAGE_DIR, Settings
 from ..embeddings.sentences import Cosines
+from ..reader import runtime
 from ..store.contract import Store
 from .attribute import Attribute
 from .confidence import ConfidenceModel
 from .corroborate import Corroborate
 from .decide import Decide
 from .draft import Draft
-from .evidence import SelectEvidence
+from .evidence import ReadSentences, SelectEvidence
 from .evidence_model import for_setting
 from .gates import PassageGate, SentenceGate
 from .pipeline import Pipeline, last
@@ -51,7 +52,9 @@ def build(settings: Settings, store: Store, cosines: Cosines, llm: Callable) -> 
         Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
         Summarize(store, cosines, settings.min_relevance),
         PassageGate(settings.min_relevance),
-        SelectEvidence(cosines.relevance, settings.evidence_chars, settings.sentence_rerank, for_setting(settings.evidence_model), settings.evidence_pool),
+        SelectEvidence(
+            cosines.relevance, settings.evidence_chars, settings.sentence_rerank, for_setting(settings.evidence_model), settings.evidence_pool, reader(settings)
+        ),
         SentenceGate(settings.min_sentence_relevance),
         Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
         Verify(Rules.from_settings(settings), cosines.similarity, refuse=model is None),
@@ -61,6 +64,12 @@ def build(settings: Settings, store: Store, cosines: Cosines, llm: Callable) -> 
     if model is not None:
         stages.append(Decide(model, settings.answer_threshold, settings.quote_threshold))
     return Pipeline([*stages, Attribute()])
+
+
+def reader(settings: Settings) -> ReadSentences | None:
+    """The reader the settings name, over the evidence model's surest sentences."""
+    found = runtime.for_setting(settings.reader)
+    return ReadSentences(found, settings.reader_sentences) if found else None
 
 
 def confidence_model(name: str) -> ConfidenceModel | None:

@@ -66,7 +66,20 @@ def signals(query: Query) -> dict[str, float]:
         # a quote gives the sentence the answer cites when there is one (decide.quoted)
         "quote_from_answer": float(bool(checks and checks.kept) and not (checks.said_unknown if checks else True)),
         "question_words": float(len(content_words(query.question))),
+        # the reader's (0 without one): how sure it is that its best sentence states the answer, of
+        # the answer's span in it, and whether the draft says that span (the two readers agree)
+        "reader_probability": top.probability or 0.0,
+        "reader_span_probability": top.span_probability,
+        "reader_span_in_draft": float(_span_in_draft(query, top)),
     }
+
+
+def _span_in_draft(query: Query, top: Chosen) -> bool:
+    """The words of the reader's span are all in the draft's text (accents and case folded)."""
+    if not top.span or not query.draft or not query.passages or top.n > len(query.passages):
+        return False
+    span = content_words(query.passages[top.n - 1].text[slice(*top.span)])
+    return bool(span) and span <= content_words(query.draft.text)
 
 
 @dataclass(frozen=True)

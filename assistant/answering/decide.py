@@ -11,7 +11,7 @@ evaluation when it replays a recorded run at other thresholds (`lab.selective`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..types import Citation, Passage
 from . import citations, rendering
@@ -75,14 +75,24 @@ def verdict(
 
 def quoted(cited: list[Citation], passages: list[Passage], chosen: tuple[Chosen, ...]) -> Citation | None:
     """The sentence a quote would give: the one the answer cites, else the evidence's surest
-    sentence (`chosen`, offsets in passage n)."""
+    sentence (`chosen`, offsets in passage n); with the answer's span the reader found in it."""
     if cited:
-        return cited[0]
+        return _with_span(cited[0], chosen)
     if not chosen or not passages:
         return None
     best = chosen[0]
     passage = passages[best.n - 1]
-    return Citation(best.n, passage, passage.text[best.start : best.end], passage.start + best.start, passage.start + best.end)
+    return _with_span(Citation(best.n, passage, passage.text[best.start : best.end], passage.start + best.start, passage.start + best.end), chosen)
+
+
+def _with_span(citation: Citation, chosen: tuple[Chosen, ...]) -> Citation:
+    """The citation with the reader's answer span, when the quote is a sentence the reader read
+    and the span lies inside it."""
+    base = citation.passage.start
+    for c in chosen:
+        if c.span and c.n == citation.n and citation.quote_start <= base + c.span[0] and base + c.span[1] <= citation.quote_end:
+            return replace(citation, answer_span=(base + c.span[0], base + c.span[1]))
+    return citation
 
 
 class Decide:

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..text import split_sentences
+from ..reader.runtime import Candidate, Reader, Reading
+from ..text import neighbours, split_sentences
 from ..types import Passage
 from .evidence_model import EvidenceModel
 from .pipeline import Decision
 from .query import Chosen, Evidence, Excerpt, Query
 from .retrieve import TRACED
-from .sentence_features import sentence_table
+from .sentence_features import SentenceTable, sentence_table
 
 # (question, sentences) -> how close each sentence is to the question, e.g. embedding cosines
 Relevance = Callable[[str, list[str]], list[float]]
@@ -74,6 +75,28 @@ def rerank(question: str, passages: list[Passage], relevance: Relevance, weight:
     return [passages[i] for i in order]
 
 
+class ReadSentences:
+    """The reader over the sentences the evidence model is surest of: reading costs some 20 ms a
+    sentence on 2 cores, and the evidence model's last sentences are seldom the answering one.
+    Gives one reading per sentence of the table, None for those left unread."""
+
+    def __init__(self, reader: Reader, limit: int) -> None:
+        self.reader, self.limit = reader, limit
+
+    def __call__(self, question: str, pool: list[Passage], table: SentenceTable, shares) -> list[Reading | None]:
+        first = sorted(range(len(shares)), key=lambda i: -shares[i])[: self.limit]
+        candidates = []
+        for i in first:
+            n, start, end = table.candidates[i]
+            text = pool[n - 1].text
+            before, after = neighbours(text, start, end)
+            candidates.append(Candidate(text[start:end], before, after, pool[n - 1].title, float(shares[i]), float(table.cosines[i])))
+        readings: list[Reading | None] = [None] * len(shares)
+        for i, reading in zip(first, self.reader.read(question, candidates)):
+            readings[i] = reading
+        return readings
+
+
 class Choice(NamedTuple):
     """What the learned selector chose: every passage it scored, reordered (best first), and the
     evidence from the first of them (its `chosen` sentences scored by their share)."""
@@ -82,7 +105,9 @@ class Choice(NamedTuple):
     evidence: Evidence
 
 
-def select_learned(question: str, passages: list[Passage], pool: list[Passage], max_chars: int, relevance: Relevance, model: EvidenceModel) -> Choice:
+def select_learned(
+    question: str, passages: list[Passage], pool: list[Passage], max_chars: int, relevance: Relevance, model: EvidenceModel, reader: ReadSentences | None = None
+) -> Choice:
     """The sentences of the pool's passages likeliest to answer, as the model scores them, within
     `max_chars`.
 
@@ -92,7 +117,8 @@ def select_learned(question: str, passages: list[Passage], pool: list[Passage], 
     sentence takes the place of one that does not. The chosen sentences are taken by share,
     the first even over the budget; a sentence repeated by overlapping chunks is read once.
     `best_relevance` stays the best cosine of a sentence of `passages` (the fused top k), what
-    the sentence gate has always been calibrated on. `max_chars` 0: the whole passages.
+    the sentence gate has always been calibrated on. `max_chars` 0: the whole passages. With a
+    `reader`, its probabilities rank the sentences it reads instead of the shares.
     """
     table = sentence_table(question, pool, relevance)
     given = len(passages)
@@ -100,15 +126,18 @@ def select_learned(question: str, passages: list[Passage], pool: list[Passage], 
     if not table.candidates:
         return Choice(list(pool), Evidence([], best_relevance))
     shares = model.shares(table.features)
+    readings = reader(question, pool, table, shares) if reader else [None] * len(shares)
+    # a sentence the reader left unread ranks after those it read, by its share
+    ranking = [float(r.probability) if r else float(share) - 1.0 for r, share in zip(readings, shares)]
     best: dict[int, float] = {}
-    for sentence, share in zip(table.candidates, shares):
-        best[sentence.n] = max(best.get(sentence.n, 0.0), float(share))
+    for sentence, score in zip(table.candidates, ranking):
+        best[sentence.n] = max(best.get(sentence.n, -1.0), score)
     order = sorted(range(1, len(pool) + 1), key=lambda n: (-best.get(n, -1.0), n))
     ordered = [pool[n - 1] for n in order]
     rank = {n: r for r, n in enumerate(order[:given], 1)}  # the numbers the model reads them under
     if max_chars <= 0:
         return Choice(ordered, Evidence([Excerpt(r, p.text) for r, p in enumerate(ordered[:given], 1)], best_relevance))
-    picks = sorted((i for i, s in enumerate(table.candidates) if s.n in rank), key=lambda i: -shares[i])
+    picks = sorted((i for i, s in enumerate(table.candidates) if s.n in rank), key=lambda i: -ranking[i])
     chosen, used, seen = [], 0, set()
     for i in picks:
         n, start, end = table.candidates[i]
@@ -117,8 +146,17 @@ def select_learned(question: str, passages: list[Passage], pool: list[Passage], 
             chosen.append(i)
             used += end - start
             seen.add(text)
-    picked = tuple(Chosen(rank[table.candidates[i].n], table.candidates[i].start, table.candidates[i].end, table.cosines[i], float(shares[i])) for i in chosen)
+    picked = tuple(_chosen(rank[table.candidates[i].n], table.candidates[i], table.cosines[i], float(shares[i]), readings[i]) for i in chosen)
     return Choice(ordered, Evidence(_excerpts(ordered[:given], [(c.n, c.start, c.end) for c in picked]), best_relevance, picked))
+
+
+def _chosen(n: int, sentence, cosine: float, share: float, reading) -> Chosen:
+    """A chosen sentence under its number `n` in the read passages; the reader's span moved from
+    the sentence's offsets to the passage's."""
+    if reading is None:
+        return Chosen(n, sentence.start, sentence.end, cosine, share)
+    span = (sentence.start + reading.span[0], sentence.start + reading.span[1])
+    return Chosen(n, sentence.start, sentence.end, cosine, share, reading.probability, span, reading.span_probability)
 
 
 def _unique_sentences(passages: list[Passage]) -> list[tuple[int, int, int]]:
@@ -171,10 +209,12 @@ class SelectEvidence:
     reads = ("question", "passages", "candidates", "order")
     fills = ("passages", "candidates", "evidence")
 
-    def __init__(self, relevance: Relevance, max_chars: int, rerank_weight: float, model: EvidenceModel | None = None, pool: int = 0) -> None:
+    def __init__(
+        self, relevance: Relevance, max_chars: int, rerank_weight: float, model: EvidenceModel | None = None, pool: int = 0, reader: ReadSentences | None = None
+    ) -> None:
         self.relevance = relevance
         self.max_chars, self.rerank_weight = max_chars, rerank_weight
-        self.model, self.pool = model, pool
+        self.model, self.pool, self.reader = model, pool, reader
 
     def run(self, query: Query) -> Decision:
         given = query.passages
@@ -184,12 +224,12 @@ class SelectEvidence:
         else:
             more = [] if query.order else [c for c in query.candidates if all(c is not p for p in given)]
             pool = given + more[: max(self.pool - len(given), 0)]
-            scored, query.evidence = select_learned(query.question, given, pool, self.max_chars, self.relevance, self.model)
+            scored, query.evidence = select_learned(query.question, given, pool, self.max_chars, self.relevance, self.model, self.reader)
         query.candidates = scored + [c for c in query.candidates if all(c is not p for p in scored)]
         query.passages = scored[: len(given)]
         excerpts = [{"n": n, "text": text} for n, text in query.evidence.excerpts]
         details = {
-            "selector": "cosine" if self.model is None else "learned",
+            "selector": "cosine" if self.model is None else "learned" if self.reader is None else "reader",
             "order": [{"article_id": p.article_id, "start": p.start} for p in query.passages],
             "ranking": [p.article_id for p in query.candidates[:TRACED]],
             "excerpts": excerpts,
@@ -201,5 +241,14 @@ class SelectEvidence:
         return Decision(f"{len(excerpts)} excerpts", details)
 
 
+def traced_chosen(traced: dict) -> Chosen:
+    """A chosen sentence back from its trace (`_traced`)."""
+    read = (traced.get("probability"), tuple(traced["span"]) if traced.get("span") else None, traced.get("span_probability", 0.0))
+    return Chosen(traced["n"], traced["start"], traced["end"], traced["cosine"], traced["score"], *read)
+
+
 def _traced(chosen: Chosen) -> dict:
-    return {"n": chosen.n, "start": chosen.start, "end": chosen.end, "cosine": round(chosen.relevance, 4), "score": round(chosen.score, 4)}
+    traced = {"n": chosen.n, "start": chosen.start, "end": chosen.end, "cosine": round(chosen.relevance, 4), "score": round(chosen.score, 4)}
+    if chosen.probability is not None:
+        traced.update(probability=round(chosen.probability, 4), span=list(chosen.span), span_probability=round(chosen.span_probability, 4))
+    return traced

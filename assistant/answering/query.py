@@ -75,13 +75,18 @@ class Excerpt(NamedTuple):
 
 class Chosen(NamedTuple):
     """One sentence the model reads: passage `n`, its offsets in that passage's text, its
-    relevance to the question and the score that chose it."""
+    relevance to the question and the evidence model's score (its share); with a reader, the
+    reader's probability that it states the answer (which ranked it) and where in it the answer
+    lies (offsets in passage n's text) with that span's probability."""
 
     n: int
     start: int
     end: int
     relevance: float
     score: float
+    probability: float | None = None
+    span: tuple[int, int] | None = None
+    span_probability: float = 0.0
 
 
 class Evidence(NamedTuple):

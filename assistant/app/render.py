@@ -67,13 +67,23 @@ def quote_span(citation: Citation) -> tuple[int, int] | None:
     return (found, found + len(quote)) if found >= 0 else None
 
 
-def render_passage(text: str, span: tuple[int, int] | None = None) -> str:
-    """The passage, escaped, with text[span] highlighted in <mark>."""
+def answer_span(citation: Citation, quote: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Where the answer the reader found sits in the passage's text, inside the quote's span."""
+    if citation.answer_span is None or quote is None:
+        return None
+    start, end = (at - citation.passage.start for at in citation.answer_span)
+    return (start, end) if quote[0] <= start < end <= quote[1] else None
+
+
+def render_passage(text: str, span: tuple[int, int] | None = None, answer: tuple[int, int] | None = None) -> str:
+    """The passage, escaped, with text[span] highlighted in <mark>, and text[answer] inside it in bold."""
     if span is None:
         return f'<div class="qa-passage">{_text(text)}</div>'
     start, end = span
-    before, quote, after = (html.escape(part).replace("\n", "<br>") for part in (text[:start], text[start:end], text[end:]))
-    return f'<div class="qa-passage">{before}<mark>{quote}</mark>{after}</div>'
+    cuts = [0, start, *(answer or ()), end, len(text)]
+    parts = [html.escape(text[a:b]).replace("\n", "<br>") for a, b in zip(cuts, cuts[1:])]
+    quote = parts[1] if answer is None else f"{parts[1]}<strong>{parts[2]}</strong>{parts[3]}"
+    return f'<div class="qa-passage">{parts[0]}<mark>{quote}</mark>{parts[-1]}</div>'
 
 
 def render_sources(citations: list[Citation], turn: int, lang: str = DEFAULT) -> str:
@@ -82,7 +92,7 @@ def render_sources(citations: list[Citation], turn: int, lang: str = DEFAULT) ->
         return ""
     items = "".join(
         f'<div class="qa-source" id="{_anchor(turn, "s", c.n)}"><span class="qa-n">[{c.n}]</span> {_heading(c.passage, lang)}{_copies(c, lang)}'
-        f"{render_passage(c.passage.text, quote_span(c))}</div>"
+        f"{render_passage(c.passage.text, quote_span(c), answer_span(c, quote_span(c)))}</div>"
         for c in citations
     )
     return f'<div class="qa-sources"><div class="qa-sources-head">{t(lang, "sources")}</div>{items}</div>'

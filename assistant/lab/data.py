@@ -46,6 +46,9 @@ class Outcome:
     relevance: tuple[float, float] | None = None  # best passage and best sentence cosines (retrieval-only runs)
     # Whether the sentences the model reads hold a gold answer: no answer can be right without.
     evidence_holds: bool | None = None
+    # Whether the sentence the evidence ranks first (the reader's best, or the evidence model's) holds one.
+    top_sentence_holds: bool | None = None
+    evidence_s: float | None = None  # the evidence stage's time (sentences embedded, scored, read)
     cited: list[dict] = field(default_factory=list)
     passages: list[str] = field(default_factory=list)
     outcome: str | None = None  # "answer", "quote" or "refused"
@@ -94,6 +97,8 @@ class Outcome:
             "citations_with_answer": self.citations_with_answer,
             "relevance": self.relevance,
             "evidence_holds": self.evidence_holds,
+            "top_sentence_holds": self.top_sentence_holds,
+            "evidence_s": self.evidence_s,
             "outcome": self.outcome,
             "confidence": self.confidence,
             "answer_probability": self.answer_probability,

@@ -34,7 +34,7 @@ from .metrics import (
     token_f1,
 )
 
-RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "evidence_recall")
+RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr", "evidence_recall", "sentence_recall@1", "evidence_p50_s")
 ANSWER_KEYS = (
     "em",
     "f1",
@@ -77,6 +77,10 @@ def summarize(outcomes: list[Outcome], retrieval_only: bool = False) -> dict:
         # The ceiling of `contains`: the share of answerable questions whose evidence (what the
         # model reads) holds a gold answer.
         "evidence_recall": share(o.evidence_holds for o in outcomes if o.evidence_holds is not None),
+        # The sentence the evidence ranks first (what a quote gives when the answer cites none) holds a gold answer.
+        "sentence_recall@1": share(o.top_sentence_holds for o in outcomes if o.top_sentence_holds is not None),
+        # The evidence stage's time: the sentences embedded and scored, and read by the reader when it is on.
+        "evidence_p50_s": percentile([o.evidence_s for o in outcomes if o.evidence_s is not None], 50),
     }
     if not retrieval_only:
         asked = [o for o in outcomes if o.refused is not None]
@@ -181,6 +185,12 @@ def _run_one(assistant, question: Question, retrieval_only: bool) -> Outcome:
         outcome.judged, outcome.rank = True, answer_rank([p.text for p in answer.passages], question.answers)
     if question.answerable and question.answers and "evidence" in steps:
         outcome.evidence_holds = contains_answer(" ".join(e["text"] for e in steps["evidence"]["excerpts"]), question.answers)
+        top = steps["evidence"]["sentences"][:1]
+        if top:
+            read = answer.passages[top[0]["n"] - 1].text if top[0]["n"] <= len(answer.passages) else ""
+            outcome.top_sentence_holds = contains_answer(read[top[0]["start"] : top[0]["end"]], question.answers)
+    if "evidence" in steps:
+        outcome.evidence_s = next(step.seconds for step in answer.trace if step.stage == "evidence")
     if retrieval_only:
         if "passage_gate" in steps and "sentence_gate" in steps:  # not for a summary (« Que raconte l'ouvrage … ? »): no gates
             outcome.relevance = (steps["passage_gate"]["best_passage_cosine"], steps["sentence_gate"]["best_sentence_cosine"])

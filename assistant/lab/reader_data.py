@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..text import split_sentences
+from ..text import neighbours
 from ..types import Article
 from .data import Question
 from .metrics import contains_answer, normalize
@@ -92,11 +92,8 @@ def collect(questions: list[Question], titles: dict[str, str], corpus: list[Arti
             candidates = []
             for (n, start, end), cosine, share in zip(table.candidates, table.cosines, shares):
                 passage = pool[n - 1]
-                spans = split_sentences(passage.text)
-                here = next(i for i, span in enumerate(spans) if span == (start, end))
                 text = passage.text[start:end]
-                before = passage.text[slice(*spans[here - 1])] if here > 0 else ""
-                after = passage.text[slice(*spans[here + 1])] if here + 1 < len(spans) else ""
+                before, after = neighbours(passage.text, start, end)
                 span = answer_span(text, q.answers) if q.answerable else None
                 candidates.append(Candidate(n, start, end, text, before, after, passage.title, float(cosine), float(share), span is not None, span))
             items.append(Item(q.id, titles.get(q.id, ""), q.question, q.answerable, tuple(candidates)))

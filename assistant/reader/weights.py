@@ -106,6 +106,9 @@ class FineTuned:
     def head(self, name: str) -> np.ndarray:
         return self._stored[f"head.{name}"]
 
+    def has(self, name: str) -> bool:
+        return name in self._stored
+
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
