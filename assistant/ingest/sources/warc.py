@@ -58,7 +58,8 @@ def read_archive(path: str | Path, progress: bool = False) -> Harvest:
             harvest.rejected.append((str(path), f"{stop}; read the {len(harvest.articles)} pages before it"))
         except Exception as error:  # warcio raises its own and zlib's: all mean « unreadable from here »
             at = f"after the record at byte {offset}" if offset is not None else "from its start"
-            harvest.rejected.append((str(path), f"unreadable {at} ({_first_line(error)}); read the {len(harvest.articles)} pages before it"))
+            fix = "; if it is one gzip of the whole file, `warcio recompress` it first" if "recompress" in str(error) else ""
+            harvest.rejected.append((str(path), f"unreadable {at} ({_first_line(error)}); read the {len(harvest.articles)} pages before it{fix}"))
     for damaged in re.findall(r"Offset: (\d+)", warnings.getvalue()):
         harvest.rejected.append((f"{path}@{damaged}", "damaged or truncated here: a record's declared length does not match what follows it"))
     return harvest
@@ -104,4 +105,5 @@ def _cut_short(record) -> bool:
 
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
-    return next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    return re.sub(r"^(ERROR|WARNING):\s*", "", first)  # warcio's shouting, in a message of ours
