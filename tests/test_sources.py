@@ -181,9 +181,9 @@ class Site(BaseHTTPRequestHandler):
         if path.startswith("/news/") or path.startswith("/private/"):
             file = NEWS / path.rsplit("/", 1)[1]
             return self.reply(200, "text/html", file.read_bytes()) if file.is_file() else self.reply(404, "text/html", b"<h1>Not found</h1>")
-        if path == "/moved":
+        if path in ("/moved", "/to-private"):
             self.send_response(301)
-            self.send_header("Location", f"/news/{LEFIGARO}.html")
+            self.send_header("Location", f"/news/{LEFIGARO}.html" if path == "/moved" else "/private/x.html")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return None
@@ -313,6 +313,7 @@ def test_what_goes_wrong_on_the_web_is_named(site):
             ("/news/missing.html", "HTTP 404"),
             ("/report.pdf", "not an HTML page (application/pdf)"),
             ("/private/x.html", "robots.txt forbids"),
+            ("/to-private", "robots.txt forbids"),  # where a redirect leads is asked too
             ("/slow.html", "no answer within 0.5 s"),
         ]:
             with pytest.raises(InputError, match=reason.replace("(", r"\(").replace(")", r"\)")):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from ...errors import InputError
@@ -74,17 +74,20 @@ class Fetcher:
         """
         import httpx
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InputError(f"not a web address: {url} (give one starting with http:// or https://)")
-        if not self.allowed(url):
-            raise InputError("the site's robots.txt forbids fetching it")
         try:
-            return self._get(url, validators)
+            for _ in range(MAX_REDIRECTS + 1):  # followed here, so that each hop's robots.txt is asked
+                parts = urlsplit(url)
+                if parts.scheme not in ("http", "https") or not parts.hostname:
+                    raise InputError(f"not a web address: {url} (give one starting with http:// or https://)")
+                if not self.allowed(url):
+                    raise InputError("the site's robots.txt forbids fetching it")
+                fetched = self._get(url, validators)
+                if not isinstance(fetched, str):
+                    return fetched
+                url = fetched
+            raise InputError(f"more than {MAX_REDIRECTS} redirects")
         except httpx.TimeoutException:
             raise InputError(f"no answer within {self.timeout:g} s: the site is slow or down; try again later") from None
-        except httpx.TooManyRedirects:
-            raise InputError(f"more than {MAX_REDIRECTS} redirects") from None
         except httpx.HTTPError as error:
             raise InputError(f"cannot reach it ({type(error).__name__}: {error})") from None
 
@@ -101,10 +104,13 @@ class Fetcher:
             self._client.close()
             self._client = None
 
-    def _get(self, url: str, validators: Validators | None) -> Response | None:
+    def _get(self, url: str, validators: Validators | None) -> Response | str | None:
+        """The response, None for a 304, or the address a redirect points at."""
         client = self._http()
         self._wait_turn(url)
         with client.stream("GET", url, headers=validators.headers() if validators else {}) as reply:
+            if reply.has_redirect_location:
+                return urljoin(url, reply.headers["location"])
             if reply.status_code == 304:
                 return None
             if reply.status_code >= 400:
@@ -125,7 +131,7 @@ class Fetcher:
         rules = RobotFileParser(root + "/robots.txt")
         try:
             self._wait_turn(root)
-            reply = self._http().get(root + "/robots.txt")
+            reply = self._http().get(root + "/robots.txt", follow_redirects=True)
         except httpx.HTTPError:
             rules.disallow_all = True
             return rules
@@ -157,8 +163,7 @@ class Fetcher:
             self._client = httpx.Client(
                 headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(self.timeout),
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
+                follow_redirects=False,  # `get` follows them, asking each host's robots.txt
             )
         return self._client
 
