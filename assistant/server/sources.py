@@ -52,7 +52,10 @@ def source_events(answer: Answer, base_url: str) -> list[dict]:
             "source": url,
             "name": citation.title,
             "url": url,
-            "source_url": url,  # else Open WebUI names a source whose id is a URL by that URL
+            # Else Open WebUI names a source whose id is a URL by that URL rather than its title
+            # (`external` in its 0.12 releases, `source_url` in later ones).
+            "external": True,
+            "source_url": url,
             "n": citation.n,
             "article_id": citation.passage.article_id,
             "outlet": citation.source,
