@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, UploadFile
 from pydantic import BaseModel, Field
 
+from ..app.handlers import turns
 from ..errors import AssistantError
-from ..types import IngestReport, Turn
+from ..types import IngestReport
 from .queue import AnswerQueue
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def router(queue: AnswerQueue) -> APIRouter:
     def ask(body: AskRequest) -> dict:
         """Answer one question, with citations (number, title, outlet, date, url, passage, exact
         quote and offsets), or refuse and say why: `Answer.to_dict`."""
-        history = [Turn("user" if m.get("role") == "user" else "assistant", str(m.get("content") or "")) for m in body.history or []]
+        history = turns(body.history)  # as the page's /ask reads them: content a string or a list of parts
         filters = {"since": body.since, "until": body.until, "sources": body.sources, "as_of": body.as_of}
         queue.check(body.question, history, **filters)  # 400 now, not after waiting for a turn
         return queue.chat(body.question, history, **filters).to_dict()
