@@ -1,6 +1,7 @@
 """Every store holds to `contract.Store`: the index folder, PostgreSQL (a real server, slow) and the
 in-memory store run the same tests, opened through `open_location` as the assistant opens them."""
 
+import dataclasses
 import inspect
 import re
 import uuid
@@ -10,6 +11,7 @@ import pytest
 from llama_index.core.schema import MetadataMode
 
 from assistant.errors import IndexStoreError, InputError
+from assistant.ingest.duplicates import minhash_signature
 from assistant.store import OPENERS, FolderStore, Store, open_location
 from assistant.store.contract import INFO_KEYS, MANIFEST_KEYS
 from assistant.store.memory import MemoryStore
@@ -63,6 +65,31 @@ def test_a_write_is_found_by_articles_dense_and_keywords(where):
     dense, sparse = store.dense("pont sur le Rhône à Lyon", 2), store.keywords("pistes cyclables à Paris", 2)
     assert ids(dense)[0] == "pont" and ids(sparse) == ["velo"] and best_first(dense)
     assert dense[0].node.text == PONT.text and dense[0].node.metadata["end"] == len(PONT.text)
+
+
+def signed(article: Article) -> Article:
+    return dataclasses.replace(article, minhash=tuple(minhash_signature(article.text)))
+
+
+def test_duplicate_candidates_are_the_articles_sharing_a_band_with_a_signature(where):
+    store = open_at(where)
+    copy = minhash_signature(PONT.text + " Il a coûté quarante millions d'euros.")
+    store.write(put=[nodes_of(signed(PONT)), nodes_of(signed(VELO)), nodes_of(FROMAGE)])  # FROMAGE without a signature
+    found = store.duplicate_candidates([copy])
+    assert found == {"pont": store.articles()["pont"]} and found["pont"]["minhash"] == minhash_signature(PONT.text)
+    assert set(store.duplicate_candidates([minhash_signature(VELO.text), copy])) == {"pont", "velo"}
+    assert store.duplicate_candidates([minhash_signature(FROMAGE.text), minhash_signature(""), []]) == {}
+    store.write(put=[nodes_of(signed(CHANGED))], remove=["velo"])
+    assert store.duplicate_candidates([copy, minhash_signature(VELO.text)]) == {}, "the replaced and the removed are forgotten"
+    assert set(store.duplicate_candidates([minhash_signature(CHANGED.text)])) == {"pont"}
+    assert open_at(where).duplicate_candidates([minhash_signature(CHANGED.text)]) == {"pont": store.articles()["pont"]}
+
+
+def test_records_are_read_by_id(where):
+    store = open_at(where)
+    assert store.records(["pont"]) == {}
+    store.write(put=[nodes_of(PONT), nodes_of(VELO)])
+    assert store.records(["pont", "missing"]) == {"pont": store.articles()["pont"]} and open_at(where).records([]) == {}
 
 
 def test_rewriting_is_unchanged_or_replaced_and_remove_deletes(where):
@@ -157,7 +184,7 @@ def test_the_memory_store_scores_as_the_folder(tmp_path):
 
 def test_every_store_has_every_method_of_the_contract_with_its_signature(tmp_path):
     members = {name: value for name, value in vars(Store).items() if not name.startswith("_")}
-    assert set(members) == {"articles", "status", "write", "waiting", "set_vectors", "dense", "keywords", "manifest", "info"}
+    assert set(members) == {"articles", "records", "status", "duplicate_candidates", "write", "waiting", "set_vectors", "dense", "keywords", "manifest", "info"}
     for store in STORES:
         for name, member in members.items():
             found = inspect.getattr_static(store, name, None)

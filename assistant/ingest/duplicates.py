@@ -2,8 +2,10 @@
 again under another address) found with MinHash signatures (datasketch), and grouped under one
 canonical article id, so that a story is cited once with its other copies listed.
 
-A signature is NUM_PERM integers, kept in the article's record (`minhash_signature(text)`); the index is
-rebuilt from them (`DuplicateIndex.from_records`) rather than from the texts. The parameters
+A signature is NUM_PERM integers, kept in the article's record (`minhash_signature(text)`). The
+stores keep the LSH bands of every stored signature (`store.bands`); an ingest builds the index of
+the stored articles that share a band with what it adds (`Store.duplicate_candidates`, then
+`DuplicateIndex.from_records`), which finds what an index of every stored article would. The parameters
 were chosen by measurement on the real pages of ../shared/news (docs/news.md): 5-word shingles,
 128 permutations, grouped from an estimated Jaccard similarity of 0.5. Lightly edited copies
 (a paragraph added, a figure updated, a site's own boilerplate) score 0.6-0.95; articles by
@@ -133,11 +135,12 @@ class DuplicateIndex:
         keys = [key for key in self._lsh.query(_minhash_of(values)) if is_copy(values, self._signatures[key], self.threshold)]
         return sorted(((key, similarity(values, self._signatures[key])) for key in keys), key=lambda hit: (-hit[1], hit[0]))
 
-    def assign(self, article_id: str, text: str) -> Grouping:
+    def assign(self, article_id: str, text: str = "", signature: list[int] | None = None) -> Grouping:
         """Add an article and say which group it joins: that of its most similar copy already
-        indexed (so a group keeps the canonical id it was given first), else its own."""
+        indexed (so a group keeps the canonical id it was given first), else its own. By its
+        text, or its signature when it is already computed."""
         self.remove(article_id)  # an article ingested again is compared with the others, not itself
-        values = minhash_signature(text)
+        values = _checked(signature) if signature is not None else minhash_signature(text)
         copies = self.find(signature=values)
         group = self._groups[copies[0][0]] if copies else article_id
         self.add(article_id, signature=values, group=group)

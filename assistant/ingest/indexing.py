@@ -18,7 +18,7 @@ from ..store.contract import Store
 from ..store.records import make_nodes
 from ..types import Article, IngestReport
 from .chunking import chunk_text
-from .duplicates import DuplicateIndex
+from .duplicates import DuplicateIndex, minhash_signature
 from .loaders import find_files, load_file
 
 
@@ -89,12 +89,13 @@ class Indexer:
         hands out; returns how many became searchable by vector."""
         from tqdm import tqdm
 
-        total = self.store.info().get("waiting_for_vectors", 0)
-        if not total:
+        nodes = self.store.waiting()  # asked first: `info` counts the whole store
+        if not nodes:
             return 0
+        total = self.store.info().get("waiting_for_vectors", 0)
         done, last = 0, None
         with tqdm(total=total, desc="Embedding", unit="chunk", disable=not progress) as bar:
-            while nodes := self.store.waiting():
+            while nodes:
                 if nodes[0].id_ == last:  # handed out again unchanged: another writer holds it
                     break
                 last = nodes[0].id_
@@ -105,24 +106,28 @@ class Indexer:
                     vectors.update((node.id_, node.embedding) for node in batch)
                     bar.update(len(batch))
                 done += self.store.set_vectors(vectors)
+                nodes = self.store.waiting()
         return done
 
     def _grouped(self, pending: list[tuple[Article, list[TextNode]]]) -> list[tuple[Article, list[TextNode]]]:
         """Each article with its story (the first copy indexed of the same wire story, if any)
-        and its signature, compared with those stored and with each other (`duplicates`)."""
+        and its signature, compared with those stored and with each other (`duplicates`). Only
+        the stored articles that share an LSH band with one of these are read: the others could
+        not be found by any of them."""
         if not pending:
             return pending
-        records = self.store.articles()
+        signatures = [minhash_signature(article.text) for article, _ in pending]
+        records = self.store.duplicate_candidates(signatures)
         index = DuplicateIndex.from_records({i: (list(r["minhash"]), r.get("story")) for i, r in records.items() if r.get("minhash")})
         grouped = []
-        for article, nodes in pending:
-            found = index.assign(article.id, article.text)
+        for (article, nodes), values in zip(pending, signatures):
+            found = index.assign(article.id, signature=values)
             story = found.group if found.group != article.id else None
             grouped.append((replace(article, story=story, minhash=tuple(found.signature)), nodes))
         return grouped
 
     def remove(self, article_id: str) -> None:
-        if article_id not in self.store.articles():
+        if not self.store.records([article_id]):
             raise InputError(f"no article {article_id!r} in the index: `assistant info --articles` lists them")
         self.store.write(remove=[article_id])
 

@@ -49,6 +49,20 @@ class Store(Protocol):
         caller must not change what it gets."""
         ...
 
+    def records(self, ids: Collection[str]) -> dict[str, dict]:
+        """The records (as `articles` has them) of those of `ids` that are stored, read without
+        reading the others'."""
+        ...
+
+    def duplicate_candidates(self, signatures: Sequence[Sequence[int]]) -> dict[str, dict]:
+        """The records of the stored articles whose MinHash signature (their record's `minhash`)
+        shares an LSH band (`bands`) with any of `signatures`: every article datasketch's
+        `MinHashLSH`, holding them all, would find for one of them, and possibly a few more (the
+        caller checks each: `ingest.duplicates`). Found by the bands kept with each write, in
+        time that grows with what is found, not with the store. Articles stored without a
+        signature are never among them."""
+        ...
+
     def status(self, article: Article) -> WriteStatus:
         """What writing `article` now would do: 'added' (a new id), 'unchanged' (the same
         content hash is stored) or 'replaced'."""

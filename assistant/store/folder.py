@@ -11,7 +11,11 @@ complete; what it had half-written is never named by a catalog and is swept by t
       manifest.json          embedding model, dimension, prefixes, chunking (`records`; written once)
       CURRENT                the live catalog's file name
       catalog-00000042.json  {"commit", "next_id", "segments": [{name, first_id, chunks, embedded, removed}]}
-      seg-00000042-0/        chunks.jsonl, articles.json, terms.json, counts.npz, lengths.npy, vectors.npy
+      seg-00000042-0/        chunks.jsonl, articles.json, terms.json, counts.npz, lengths.npy, bands.npy, vectors.npy
+
+A segment's `bands.npy` is the lookup table of its articles' near-duplicate bands (`bands`),
+derived from their signatures in articles.json: a segment written before it was kept gets it
+from the next writer (`write_bands`), and a reader computes it meanwhile.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexStoreError
+from . import bands
 from .keywords import TermCounts
 
 MANIFEST, POINTER = "manifest.json", "CURRENT"
-CHUNKS, ARTICLES, VECTORS = "chunks.jsonl", "articles.json", "vectors.npy"
+CHUNKS, ARTICLES, VECTORS, BANDS = "chunks.jsonl", "articles.json", "vectors.npy", "bands.npy"
 KEPT_CATALOGS = 4  # the live one and a few before it, for readers still loading them
 STALE_S = 3600  # an unnamed segment this old was left by a crash, not by a writer at work
 
@@ -69,6 +74,14 @@ class Segment:
     articles: dict[str, dict]  # article id -> record, in row order
     counts: TermCounts
     vectors: np.ndarray | None = None
+    bands: np.ndarray | None = None  # the articles' bands (`bands.table`), None until read or made
+    bands_saved: bool = False  # in the segment's folder (one written before they were kept lacks them)
+
+    def band_table(self) -> np.ndarray:
+        """The articles' near-duplicate bands, made from their signatures when the folder lacks them."""
+        if self.bands is None:
+            self.bands = bands.table([record.get("minhash") or () for record in self.articles.values()])
+        return self.bands
 
     def rows(self) -> dict[str, range]:
         """Article id -> the rows of its chunks."""
@@ -87,6 +100,8 @@ class Segment:
         segment = cls(name, chunks, articles, TermCounts.load(folder))
         if embedded:
             segment.vectors = load_vectors(index_dir, name)
+        if (folder / BANDS).is_file():
+            segment.bands, segment.bands_saved = np.load(folder / BANDS, mmap_mode="r"), True
         return segment
 
 
@@ -110,22 +125,35 @@ def write_segment(index_dir: Path, name: str, chunks: list[dict], articles: dict
         counts.save(staging)
         if vectors is not None:
             np.save(staging / VECTORS, vectors)
+        lookup = bands.table([record.get("minhash") or () for record in articles.values()])
+        np.save(staging / BANDS, lookup)
         _sync_folder(staging)
         staging.rename(index_dir / name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Segment(name, chunks, articles, counts, vectors)
+    return Segment(name, chunks, articles, counts, vectors, lookup, True)
 
 
 def write_vectors(index_dir: Path, name: str, vectors: np.ndarray) -> None:
     """Add the vectors file to a segment written without one (named by the next catalog only)."""
-    temporary = index_dir / name / f".{VECTORS}.{uuid.uuid4().hex[:6]}"
+    _add_file(index_dir / name / VECTORS, vectors)
+
+
+def write_bands(index_dir: Path, segment: Segment) -> None:
+    """Add the bands file to a segment written before they were kept: derived from what the
+    segment holds, so that a reader sees the segment the same with or without it."""
+    _add_file(index_dir / segment.name / BANDS, np.asarray(segment.band_table()))
+    segment.bands_saved = True
+
+
+def _add_file(path: Path, array: np.ndarray) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
     with temporary.open("wb") as out:
-        np.save(out, vectors)
+        np.save(out, array)
         out.flush()
         os.fsync(out.fileno())
-    os.replace(temporary, index_dir / name / VECTORS)
+    os.replace(temporary, path)
 
 
 def commit(index_dir: Path, catalog: Catalog) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Collection
 import numpy as np
 from llama_index.core.schema import TextNode
 
+from . import bands
 from .folder import Segment
 from .records import chunk_node
 
@@ -23,6 +24,7 @@ class Part:
         self.alive = np.ones(len(segment.chunks), dtype=bool)
         self.removed: set[str] = set()
         self.searched = False  # its vectors are in the FAISS index
+        self._ids = list(segment.articles)  # article ids by position, as its bands name them
 
     @property
     def name(self) -> str:
@@ -35,6 +37,11 @@ class Part:
         rows = np.concatenate(dead) if dead else np.empty(0, dtype=np.int64)
         self.alive[rows] = False
         return rows + self.first_id
+
+    def sharing(self, wanted: np.ndarray) -> list[str]:
+        """Its live articles that have any of the near-duplicate band keys `wanted` (sorted)."""
+        found = (self._ids[n] for n in bands.sharing(self.segment.band_table(), wanted).tolist())
+        return [article_id for article_id in found if article_id not in self.removed]
 
     def live_ids(self) -> np.ndarray:
         return np.flatnonzero(self.alive) + self.first_id

@@ -16,7 +16,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
-from . import folder, keywords
+from . import bands, folder, keywords
 from .folder import Catalog, Segment
 from .keywords import TermCounts
 from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
@@ -62,9 +62,24 @@ class FolderStore:
         self._refresh()
         return self._records
 
+    def records(self, ids: Collection[str]) -> dict[str, dict]:
+        """The records of those of `ids` that are stored."""
+        records = self.articles()
+        return {article_id: records[article_id] for article_id in ids if article_id in records}
+
     def status(self, article: Article) -> str:
         """'unchanged', 'replaced' or 'added': what writing this article would do."""
         return write_status(self.articles(), article, self._manifest["chunking"])
+
+    def duplicate_candidates(self, signatures: Sequence[Sequence[int]]) -> dict[str, dict]:
+        """The records of the articles sharing a near-duplicate band with any of `signatures`:
+        each segment's bands looked up (a binary search in its sorted keys), the removed skipped."""
+        wanted = bands.wanted(signatures)
+        self._refresh()
+        with self._state:
+            if not len(wanted):
+                return {}
+            return {article_id: self._records[article_id] for part in self._parts.values() for article_id in part.sharing(wanted)}
 
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks whose vectors are closest to the question's, best first (cosine scores);
@@ -127,6 +142,7 @@ class FolderStore:
         content hash is already live is left as it is."""
         with writer_lock(self.index_dir), self._state:
             self._catch_up()
+            self._save_bands()
             catalog = self._catalog.next()
             chunking = self._manifest["chunking"]
             fresh: dict[str, tuple[dict, list[TextNode]]] = {}
@@ -247,6 +263,14 @@ class FolderStore:
         folder.commit(self.index_dir, catalog)
         self._apply(catalog, fresh)
         self._signature = folder.signature(self.index_dir)
+
+    def _save_bands(self) -> None:
+        """Give the segments written before near-duplicate bands were kept their bands file, once
+        (the first write after an upgrade: the signatures of every article they hold, read from
+        their records, about 0.1 s for 10,000 articles)."""
+        for part in self._parts.values():
+            if not part.segment.bands_saved:
+                folder.write_bands(self.index_dir, part.segment)
 
     def _articles_of(self, name: str) -> dict:
         return self._parts[name].segment.articles

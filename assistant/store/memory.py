@@ -7,7 +7,8 @@ name in this process while any of them is alive (as a folder is by the processes
 Nothing outlives the process. Each commit is a new immutable `_Contents` swapped in whole, so a
 reader (any thread) sees one commit or the next, never half of one. Dense search is exact
 (numpy, every vector); keyword search is the folder's BM25 (`keywords`), over the term counts of
-each article, counted once when it is written and merged for the first question after a commit.
+each article, counted once when it is written and merged for the first question after a commit;
+the near-duplicate bands (`bands`) are made from the records for the first lookup after a commit.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..errors import IndexStoreError
 from ..types import Article
-from . import keywords
+from . import bands, keywords
 from .contract import WriteStatus
 from .keywords import TermCounts
 from .records import Recorded, article_record, check_compatible, chunk_node, keyword_language, keyword_text, new_manifest, write_status
@@ -70,6 +71,12 @@ class _Contents:
         vectors = np.stack([self.rows[row].vector for row in rows]) if len(rows) else np.empty((0, 0), dtype=np.float32)
         return rows, vectors
 
+    @cached_property
+    def band_table(self) -> tuple[list[str], np.ndarray]:
+        """The article ids in order, and their near-duplicate bands (`bands.table`)."""
+        ids = list(self.records)
+        return ids, bands.table([self.records[a].get("minhash") or () for a in ids])
+
     def mask(self, among: Collection[str] | None) -> np.ndarray | None:
         """Which rows belong to the articles `among` (None: no restriction)."""
         return None if among is None else np.isin(self.article_of_row, list(among))
@@ -112,8 +119,20 @@ class MemoryStore:
     def articles(self) -> dict[str, dict]:
         return self._now().records
 
+    def records(self, ids: Collection[str]) -> dict[str, dict]:
+        records = self._now().records
+        return {article_id: records[article_id] for article_id in ids if article_id in records}
+
     def status(self, article: Article) -> WriteStatus:
         return write_status(self.articles(), article, self._manifest["chunking"])
+
+    def duplicate_candidates(self, signatures: Sequence[Sequence[int]]) -> dict[str, dict]:
+        contents = self._now()
+        wanted = bands.wanted(signatures)
+        if not len(wanted) or not contents.records:
+            return {}
+        ids, lookup = contents.band_table
+        return {ids[n]: contents.records[ids[n]] for n in bands.sharing(lookup, wanted).tolist()}
 
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         contents = self._now()

@@ -1,7 +1,7 @@
 """The store on PostgreSQL with pgvector: the same methods as `local.FolderStore`, for an index
 that outgrows one machine or is read by many (`--store postgresql://…`, or ASSISTANT_STORE).
 
-Four tables, named after `?table=NAME` in the URL (default "assistant"):
+Five tables, named after `?table=NAME` in the URL (default "assistant"):
   data_NAME       one row per chunk: the columns of llama-index's PGVectorStore (id, node_id,
                   text, metadata_, embedding, text_search_tsv, French), plus article_id; a NULL
                   embedding is a chunk waiting for its vector
@@ -9,6 +9,7 @@ Four tables, named after `?table=NAME` in the URL (default "assistant"):
   NAME_meta       the manifest, a version bumped by every write (readers cache the article
                   records until it changes), and the corpus totals BM25 needs
   NAME_terms      lexeme -> how many chunks hold it: BM25's statistics (`pgkeywords`)
+  NAME_bands      article id -> its near-duplicate band keys, GIN-indexed (`pgbands`)
 
 Every write is one transaction, serialised by an advisory lock (so that the content-hash check
 and the replacement cannot interleave). Queries may go to read-only standbys listed in the URL
@@ -22,13 +23,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ..types import Article
-from . import pghnsw, pgkeywords
+from . import pgbands, pghnsw, pgkeywords
 from .layouts import APPROXIMATE_FROM
 from .pgconnect import Connections, parse_url, redact
 from .records import article_record, check_compatible, chunk_node, content_hash, keyword_language, keyword_text, new_manifest, write_status
@@ -50,8 +51,8 @@ class PostgresStore:
         self._manifest = self._read_manifest()
         if self._manifest is None:  # written with the first write
             self._manifest = new_manifest(identity, len(embed_model.get_query_embedding("dimension")), chunking)
-        elif not self._query("SELECT to_regclass(%s) IS NOT NULL", (f"{self.table}_terms",))[0][0]:
-            with self._transaction() as cursor:  # written before BM25 was kept: counted once, here
+        elif not self._query("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL", (f"{self.table}_terms", f"{self.table}_bands"))[0][0]:
+            with self._transaction() as cursor:  # written before BM25 or the bands were kept: made once, here
                 self._setup(cursor)
 
     # -- reading ------------------------------------------------------------------------------
@@ -67,8 +68,23 @@ class PostgresStore:
                 self._articles = (version, records)
             return self._articles[1]
 
+    def records(self, ids: Collection[str]) -> dict[str, dict]:
+        if not self._exists():
+            return {}
+        return dict(self._query(f"SELECT article_id, record FROM {self.table}_articles WHERE article_id = ANY(%s)", (list(ids),)))
+
     def status(self, article: Article) -> str:
-        return write_status(self.articles(), article, self._manifest["chunking"])
+        """Asked of the one article's row: every write changes the version, and reading every
+        record again for it (`articles`) made one article's ingest cost the whole archive."""
+        return write_status(self.records([article.id]), article, self._manifest["chunking"])
+
+    def duplicate_candidates(self, signatures: Sequence[Sequence[int]]) -> dict[str, dict]:
+        """The records of the articles sharing a near-duplicate band with any of `signatures`,
+        found through the bands table's GIN index."""
+        wanted = pgbands.wanted(signatures)
+        if not wanted or not self._exists():
+            return {}
+        return dict(self._query(pgbands.candidates_sql(self.table), (wanted,)))
 
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks closest to the question's vector (cosine), best first; chunks without
@@ -106,7 +122,7 @@ class PostgresStore:
             index = self._vector_index()
         return {
             "index": redact(self.url),
-            "articles": len(self.articles()),
+            "articles": self._query(f"SELECT count(*) FROM {self.table}_articles")[0][0] if self._exists() else 0,
             "chunks": counts[0],
             "waiting_for_vectors": counts[1],
             "vector_search": f"HNSW (pgvector, ef_search {self._candidates()})" if index else "exact (pgvector, every vector)",
@@ -133,8 +149,10 @@ class PostgresStore:
             pgkeywords.count(cursor, self.table, gone, -1)
             cursor.execute(f"DELETE FROM data_{self.table} WHERE article_id = ANY(%s)", (gone,))
             cursor.execute(f"DELETE FROM {self.table}_articles WHERE article_id = ANY(%s)", (gone,))
+            pgbands.delete(cursor, self.table, gone)
             _insert(cursor, self.table, fresh, keyword_language(self._manifest))
             pgkeywords.count(cursor, self.table, list(fresh), 1)
+            pgbands.insert(cursor, self.table, {a: record.get("minhash") for a, (record, _) in fresh.items()})
             cursor.execute(f"UPDATE {self.table}_meta SET value = to_jsonb(value::text::bigint + 1) WHERE key = 'version'")
         self._after_write()
 
@@ -184,6 +202,7 @@ class PostgresStore:
         if not self._exists(cursor):
             create_tables(cursor, self.table, self._manifest["dimension"])
         pgkeywords.create(cursor, self.table)
+        pgbands.create(cursor, self.table)
         cursor.execute(f"INSERT INTO {self.table}_meta VALUES ('manifest', %s), ('version', '0') ON CONFLICT DO NOTHING", (json.dumps(self._manifest),))
         cursor.execute(f"SELECT value FROM {self.table}_meta WHERE key = 'manifest'")
         check_compatible(cursor.fetchone()[0], self._identity, redact(self.url))
@@ -220,7 +239,7 @@ class PostgresStore:
         return bool(self._query("SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE '%%USING hnsw%%'", (f"data_{self.table}",)))
 
     def _tables(self) -> list[str]:
-        return [f"data_{self.table}", f"{self.table}_articles", f"{self.table}_meta", f"{self.table}_terms"]
+        return [f"data_{self.table}", f"{self.table}_articles", f"{self.table}_meta", f"{self.table}_terms", f"{self.table}_bands"]
 
     def _query(self, sql: str, params: tuple = (), primary: bool = False, settings: list[str] = ()) -> list[tuple]:
         with self._connection(primary) as connection, connection.cursor() as cursor:
