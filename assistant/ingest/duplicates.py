@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..errors import InputError
 from ..text import WORD, fold
@@ -88,7 +89,7 @@ class DuplicateIndex:
 
         self.threshold = threshold
         # Candidates from the lowest similarity a copy may have (a teaser's), then checked.
-        self._lsh = MinHashLSH(threshold=min(threshold, MIN_SIMILARITY), num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(threshold=min(threshold, MIN_SIMILARITY), num_perm=NUM_PERM, params=_bands_and_rows(min(threshold, MIN_SIMILARITY)))
         self._signatures: dict[str, list[int]] = {}
         self._groups: dict[str, str] = {}
 
@@ -159,6 +160,16 @@ def assign_groups(articles: Iterable[tuple[str, str]], index: DuplicateIndex | N
 
 
 _EMPTY = 2**32 - 1  # every value of the signature of a text without words
+
+
+@lru_cache
+def _bands_and_rows(threshold: float) -> tuple[int, int]:
+    """How datasketch cuts a signature into bands for this threshold: it integrates for each cut
+    to choose one (50 ms, each time an index was made: a third of adding one article), so once."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
 
 
 def _minhash(items: set[bytes]):

@@ -224,7 +224,10 @@ class FolderStore:
 
     def _apply(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
         """Make the in-memory state that of `catalog`, reading only the segments it adds (or
-        taking them from `fresh`, just written by this process)."""
+        taking them from `fresh`, just written by this process), and changing the records of
+        only the articles it adds or removes."""
+        if catalog == self._catalog and not fresh:
+            return  # nothing committed since (a writer's catch-up): the catalog was all it read
         loaded = {}
         for entry in catalog.segments:  # reading first: a failure here changes nothing
             name = entry["name"]
@@ -233,14 +236,19 @@ class FolderStore:
             elif entry["embedded"] and self._parts[name].segment.vectors is None:
                 self._parts[name].segment.vectors = folder.load_vectors(self.index_dir, name)
         live = {entry["name"] for entry in catalog.segments}
+        dropped: list[tuple[str, Part]] = []  # articles no longer live in the part that held them
+        added: list[Part] = []
         for name in [n for n in self._parts if n not in live]:
             gone = self._parts.pop(name)
             if gone.searched:
                 self._vectors.remove(gone.live_ids())
+            dropped += [(a, gone) for a in gone.segment.articles if a not in gone.removed]
         for entry in catalog.segments:
             part = self._parts.get(entry["name"])
             if part is None:
                 part = self._parts[entry["name"]] = Part(loaded[entry["name"]], entry["first_id"])
+                added.append(part)
+            dropped += [(a, part) for a in set(entry["removed"]) - part.removed if a in part.rows]
             dead = part.remove(entry["removed"])
             if part.searched:
                 self._vectors.remove(dead)
@@ -248,8 +256,18 @@ class FolderStore:
                 self._vectors.add(part.live_ids(), np.asarray(part.segment.vectors)[part.alive])
                 part.searched = True
         self._parts = {entry["name"]: self._parts[entry["name"]] for entry in catalog.segments}
-        self._part_of = {a: p for p in self._parts.values() for a in p.segment.articles if a not in p.removed}
-        self._records = {a: p.segment.articles[a] for a, p in self._part_of.items()}
+        if dropped or added:
+            # A new dict for readers (`articles` hands it out: one still being read is left whole);
+            # the order stays that of the segments, as a rebuild would make it.
+            records = dict(self._records)
+            for article_id, part in dropped:
+                if self._part_of.get(article_id) is part:
+                    del self._part_of[article_id], records[article_id]
+            for part in added:
+                for article_id, record in part.segment.articles.items():
+                    if article_id not in part.removed:
+                        self._part_of[article_id], records[article_id] = part, record
+            self._records = records
         self._first_ids = [p.first_id for p in self._parts.values()]
         self._vectors.refit(self.index_dir / TRAINED if self._manifest_on_disk else None)
         self._catalog = catalog
@@ -258,8 +276,13 @@ class FolderStore:
         if not self._manifest_on_disk:
             folder.write_manifest(self.index_dir, self._manifest)
             self._manifest_on_disk = True
-        # Segments whose every article was removed are dropped from the catalog.
-        catalog.segments = [s for s in catalog.segments if s["name"] in fresh or not set(self._articles_of(s["name"])) <= set(s["removed"])]
+        # Segments whose every article was removed are dropped from the catalog (those this commit
+        # removes from: the others were checked by the commit that last changed them).
+        before = {s["name"]: len(s["removed"]) for s in self._catalog.segments}
+        catalog.segments = [
+            s for s in catalog.segments
+            if s["name"] in fresh or len(s["removed"]) == before.get(s["name"]) or not set(self._articles_of(s["name"])) <= set(s["removed"])
+        ]  # fmt: skip
         folder.commit(self.index_dir, catalog)
         self._apply(catalog, fresh)
         self._signature = folder.signature(self.index_dir)
