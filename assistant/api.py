@@ -82,7 +82,9 @@ class Assistant:
         archives = [p for p in paths if not sources.is_url(p) and sources.is_archive(p)]
         files = [p for p in paths if p not in urls and p not in archives]
         articles, rejected = read_paths(files, progress, names) if files else ([], [])
-        harvest = sources.collect(self.store.articles(), urls=urls, archives=archives, fetcher=fetcher, progress=progress)
+        # The records tell which pages are indexed: read (every one of them) only when pages are asked for.
+        records = self.store.articles() if urls else {}
+        harvest = sources.collect(records, urls=urls, archives=archives, fetcher=fetcher, progress=progress)
         return self._ingest_harvest(harvest, progress, articles, rejected)
 
     def ingest_sources(

@@ -311,3 +311,17 @@ def test_the_size_on_disk_skips_a_file_a_writer_swept_while_it_was_counted(tmp_p
 
     monkeypatch.setattr(local.os, "stat", swept)
     assert local._bytes_on_disk(tmp_path) == 5
+
+
+def test_merges_copy_the_small_segments_and_leave_the_large_ones_alone(tmp_path, monkeypatch):
+    """Four large segments and single-article writes: only the small ones are merged."""
+    monkeypatch.setattr(local, "MAX_SEGMENTS", 6)
+    store = open_store(tmp_path)
+    indexer = Indexer(store, HashEmbedding(), 700, 200)
+    for n in range(4):
+        indexer.ingest([Article(id=f"big{n}-{i}", title="Gros", text=f"Le dossier {n} numéro {i} sur le quartier q{i}.") for i in range(40)])
+    large = set(store._parts)
+    for i in range(30):
+        indexer.ingest([Article(id=f"a{i}", title=f"N° {i}", text=f"Le musée k{i} ouvre au quartier q{i}.")])
+        assert store.info()["segments"] <= 6 and large <= set(store._parts), f"after {i + 1} small writes"
+    assert len(open_store(tmp_path).articles()) == 190 and store.info()["segments"] < 6 + 1

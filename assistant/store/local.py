@@ -313,11 +313,21 @@ class FolderStore:
     def _compact(self) -> None:
         """Merge the smallest embedded segments into one when there are too many (a keyword
         search visits each): their live chunks are copied, vectors and term counts as they are.
-        The smallest first, so that a merge mostly copies the few articles added one by one."""
+        The smallest first, down to half the limit, but no segment larger than all those taken
+        before it together once the count is back within the limit: a merge copies the articles
+        added one by one, not a large segment (at 1M chunks in segments of 48,000, taking six of
+        them copied 288,000 chunks every 16 single-article writes)."""
         if len(self._parts) <= MAX_SEGMENTS:
             return
         embedded = sorted((p for p in self._parts.values() if p.searched), key=lambda p: int(p.alive.sum()))
-        merged = embedded[: len(self._parts) - MAX_SEGMENTS // 2 + 1]
+        merged, size = [], 0
+        for part in embedded:
+            after = len(self._parts) - len(merged) + 1  # segments once those taken are merged
+            live = int(part.alive.sum())
+            if len(merged) >= 2 and (after <= MAX_SEGMENTS // 2 or (live > size and after <= MAX_SEGMENTS)):
+                break
+            merged.append(part)
+            size += live
         if len(merged) < 2:
             return
         catalog = self._catalog.next()
