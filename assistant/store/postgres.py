@@ -9,7 +9,7 @@ Five tables, named after `?table=NAME` in the URL (default "assistant"):
   NAME_meta       the manifest, a version bumped by every write (readers cache the article
                   records until it changes), and the corpus totals BM25 needs
   NAME_terms      lexeme -> how many chunks hold it: BM25's statistics (`pgkeywords`)
-  NAME_bands      article id -> its near-duplicate band keys, GIN-indexed (`pgbands`)
+  NAME_bands      near-duplicate band key -> the articles that have it (`pgbands`)
 
 Every write is one transaction, serialised by an advisory lock (so that the content-hash check
 and the replacement cannot interleave). Queries may go to read-only standbys listed in the URL
@@ -80,11 +80,11 @@ class PostgresStore:
 
     def duplicate_candidates(self, signatures: Sequence[Sequence[int]]) -> dict[str, dict]:
         """The records of the articles sharing a near-duplicate band with any of `signatures`,
-        found through the bands table's GIN index."""
+        found through the bands table's index (`pgbands`)."""
         wanted = pgbands.wanted(signatures)
         if not wanted or not self._exists():
             return {}
-        return dict(self._query(pgbands.candidates_sql(self.table), (wanted,)))
+        return dict(self._query(pgbands.candidates_sql(self.table), (wanted,), settings=pgbands.SETTINGS))
 
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks closest to the question's vector (cosine), best first; chunks without
