@@ -29,3 +29,18 @@ def test_the_store_benchmark_measures_both_stores(monkeypatch):
     table = out.getvalue()
     assert table.count("| folder |") == 2 and table.count("| postgresql |") == 2
     assert "| 200 |" in table, "the ef_search sweep has its table"
+    assert all(row["assistant_add_s"] > 0 and row["assistant_remove_s"] > 0 for row in rows.values()), "through Assistant too"
+
+
+@pytest.mark.slow  # a PostgreSQL server
+def test_the_change_benchmark_adds_and_removes_through_assistant_on_both_stores():
+    shutil.rmtree(pg.workspace())  # skips where no PostgreSQL server can start
+    import io
+
+    out = io.StringIO()
+    results = bench_store.run_store_bench(sizes=(600,), bulk=0, out=out, changes_only=True)
+    rows = {row["store"]: row for row in results["sizes"]}
+    assert set(rows) == {"folder", "postgresql"} and rows["postgresql"]["layout"].startswith("HNSW")
+    for row in rows.values():
+        assert 0 < row["assistant_add_s"] <= row["assistant_add_max_s"] and 0 < row["assistant_remove_s"] <= row["assistant_remove_max_s"]
+    assert out.getvalue().count("| folder |") == 1 and "Assistant add s" in out.getvalue()
