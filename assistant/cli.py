@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-page", action="store_true", help="the APIs alone, without the chat page")
     serve.add_argument("--max-body-mb", type=float, default=1.0, help="largest JSON request body (default 1 MB; larger: 413)")
     serve.add_argument("--max-upload-mb", type=float, default=50.0, help="largest upload of articles (default 50 MB; larger: 413)")
+    serve.add_argument("--log-questions", action="store_true", help="put each question's text in its JSON log line (not by default)")
     serve.set_defaults(run=_serve)
 
     evaluate = commands.add_parser("eval", parents=[common], help="measure retrieval, answers, refusals and latency on QA data")
@@ -279,7 +280,7 @@ def _serve(args) -> int:
     if not keys.required and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: the API on {args.host} is open to anyone who can reach it: set --api-key-file or $ASSISTANT_API_KEYS", file=sys.stderr)
     limits = Limits(body_bytes=int(args.max_body_mb * (1 << 20)), upload_bytes=int(args.max_upload_mb * (1 << 20)))
-    server = create_server(_assistant_for_chat(args), keys, limits, page=not args.no_page, auth=args.auth, lang=args.lang)
+    server = create_server(_assistant_for_chat(args), keys, limits, page=not args.no_page, auth=args.auth, lang=args.lang, log_questions=args.log_questions)
     print(f"Serving on http://{args.host}:{args.port}/ (OpenAI-compatible API at /v1, REST at /api, docs at /docs)", file=sys.stderr)
     serve(server, host=args.host, port=args.port)
     return 0

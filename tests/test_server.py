@@ -397,3 +397,42 @@ def test_serve_stops_on_a_bad_key_file_before_loading_anything(tmp_path, capsys)
 
     assert main(["serve", "--index", str(tmp_path / "index"), "--api-key-file", str(tmp_path / "missing")]) == 1
     assert "cannot read the API key file" in capsys.readouterr().err
+
+
+# -- what a long-running server says about itself --------------------------------------------
+
+
+def test_metrics_count_answers_refusals_and_ingests_and_each_answer_logs_one_json_line(client, caplog):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    caplog.set_level("INFO", logger="assistant.server")
+    client.post("/v1/chat/completions", json=chat(QUESTION))
+    refused = client.post("/api/ask", json={"question": "Quel âge a le Kremlin ?"}).json()
+    uploads = [("files", ("sample.txt", SAMPLE_ARTICLE.read_bytes(), "text/plain")), ("files", ("bad.txt", b"\x00\x01", "text/plain"))]
+    client.post("/api/articles", files=uploads)
+    page = client.get("/metrics")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/plain")
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(page.text) for s in f.samples}
+    assert samples[("assistant_answers_total", (("outcome", "answer"),))] == 1
+    assert samples[("assistant_answers_total", (("outcome", "refused"),))] == 1
+    assert samples[("assistant_refusals_total", (("reason", refused["refusal_reason"]),))] == 1
+    assert samples[("assistant_answer_seconds_count", ())] == 2 and samples[("assistant_first_word_seconds_count", ())] >= 1
+    assert samples[("assistant_ingested_articles_total", (("result", "added"),))] == 1
+    assert samples[("assistant_ingested_articles_total", (("result", "rejected"),))] == 1
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "assistant.server"]
+    answers = [line for line in lines if line["event"] == "answer"]
+    assert [a["outcome"] for a in answers] == ["answer", "refused"] and answers[0]["question_chars"] == len(QUESTION)
+    assert all("question" not in a for a in answers), "no question text in the logs unless asked"
+    assert [line["added"] for line in lines if line["event"] == "ingest"] == [1, 0]
+
+
+def test_a_question_is_logged_only_when_asked(assistant, caplog):
+    caplog.set_level("INFO", logger="assistant.server")
+    TestClient(create_server(assistant, page=False, log_questions=True)).post("/api/ask", json={"question": QUESTION})
+    assert [json.loads(r.getMessage()).get("question") for r in caplog.records if r.name == "assistant.server"] == [QUESTION]
+
+
+def test_metrics_need_a_key_when_keys_are_set(assistant):
+    client = TestClient(create_server(assistant, keys=ApiKeys([KEY]), page=False))
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200

@@ -18,6 +18,7 @@ from ..errors import AssistantError, IndexStoreError, InputError
 from . import openai_api, rest
 from .access import ApiKeys
 from .limits import BodyLimit, Limits
+from .metrics import Metrics
 from .queue import AnswerQueue
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def create_server(
     page: bool = True,
     auth: str | tuple[str, str] | None = None,
     lang: str | None = None,
+    log_questions: bool = False,
 ) -> FastAPI:
     """The application over `assistant`, not served.
 
@@ -51,14 +53,16 @@ def create_server(
         page: mount the chat page at `/` (the API alone without it).
         auth: 'user:password' the page asks for, as `assistant chat --auth`.
         lang: the page's language when it opens ("fr" or "en").
+        log_questions: put each question's text in its log line (`metrics`; not by default).
     """
-    queue = assistant if isinstance(assistant, AnswerQueue) else AnswerQueue(assistant)
+    queue = assistant if isinstance(assistant, AnswerQueue) else AnswerQueue(assistant, Metrics(log_questions))
     keys = keys or ApiKeys()
     limits = limits or Limits()
     server = FastAPI(title="assistant", description=DESCRIPTION, version="0.1.0")
     guarded = [Depends(key_check(keys))]
     server.include_router(openai_api.router(queue), dependencies=guarded)
     server.include_router(rest.router(queue), dependencies=guarded)
+    server.include_router(rest.metrics_router(queue), dependencies=guarded)
     server.include_router(rest.health_router(queue))
     add_error_handlers(server)
     server.add_middleware(BodyLimit, limits=limits)

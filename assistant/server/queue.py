@@ -9,14 +9,17 @@ would each take longer than both one after the other."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..answering import last
+from ..types import Answer
+from .metrics import Metrics
 
 if TYPE_CHECKING:
     from ..api import Assistant, History
-    from ..types import Answer, Reading
+    from ..types import IngestReport, Reading
 
 
 class AnswerQueue:
@@ -26,8 +29,9 @@ class AnswerQueue:
     The turn is taken when the stream is first read and given back when it ends or is closed,
     so a reader who leaves (a closed tab, a dropped connection) frees it at once."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, metrics: Metrics | None = None) -> None:
         self.assistant = assistant
+        self.metrics = metrics or Metrics()
         self._turn = threading.Lock()
         self._count = threading.Lock()
         self.waiting = 0  # answers waiting for their turn, for /api/health
@@ -36,11 +40,27 @@ class AnswerQueue:
         return getattr(self.assistant, name)
 
     def stream(self, message: str, history: History = None, **filters) -> Iterator[Reading | str | Answer]:
+        asked = time.perf_counter()
         self._wait()
+        started, first_word = time.perf_counter(), None
         try:
-            yield from self.assistant.stream(message, history, **filters)
+            for event in self.assistant.stream(message, history, **filters):
+                if isinstance(event, str) and first_word is None:
+                    first_word = time.perf_counter() - started
+                elif isinstance(event, Answer):
+                    self.metrics.answered(event, message, time.perf_counter() - started, first_word, started - asked)
+                yield event
+        except Exception as error:  # counted, then the caller's to report (a client that leaves is no error)
+            self.metrics.failed(error)
+            raise
         finally:
             self._turn.release()
+
+    def ingest(self, *args, **kwargs) -> IngestReport:
+        """`Assistant.ingest`, counted (the page's uploads and the REST API's both come here)."""
+        report = self.assistant.ingest(*args, **kwargs)
+        self.metrics.ingest(report)
+        return report
 
     def chat(self, message: str, history: History = None, **filters) -> Answer:
         return last(self.stream(message, history, **filters))

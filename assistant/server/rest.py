@@ -8,12 +8,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile
+from fastapi import APIRouter, File, HTTPException, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from ..app.handlers import turns
 from ..errors import AssistantError
 from ..types import IngestReport
+from .metrics import CONTENT_TYPE
 from .queue import AnswerQueue
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,20 @@ def health_router(queue: AnswerQueue) -> APIRouter:
     def health() -> dict:
         """Up, how many articles, and whether an answer is being written or waiting."""
         return {"status": "ok", "articles": len(queue.articles()), "answering": queue.busy, "waiting": queue.waiting}
+
+    return routes
+
+
+def metrics_router(queue: AnswerQueue) -> APIRouter:
+    """`GET /metrics`: the counters in Prometheus's text format (behind the keys, when set: a
+    scraper sends its key as `Authorization: Bearer`)."""
+    routes = APIRouter(tags=["REST"])
+
+    @routes.get("/metrics", response_class=Response)
+    def metrics() -> Response:
+        """Answers by outcome, refusals by reason, answer, first-word and waiting times
+        (histograms), errors, and articles ingested by result."""
+        return Response(queue.metrics.text(), media_type=CONTENT_TYPE)
 
     return routes
 
