@@ -171,3 +171,17 @@ def server():
     one = pgserver.start(folder / "one", settings=pgserver.FAST)
     yield one
     pg.stop([one], folder)
+
+
+@pytest.fixture(params=["folder", pytest.param("postgresql", marks=pytest.mark.slow), "memory"])
+def where(request, tmp_path) -> str:
+    """A new, empty location of each kind of store (the contract's suites run on all three)."""
+    import uuid
+
+    from tests import pg
+
+    if request.param == "folder":
+        return str(tmp_path / "index")
+    if request.param == "postgresql":
+        return pg.table_url(request.getfixturevalue("server").url())
+    return f"memory://{uuid.uuid4().hex}"

@@ -4,7 +4,6 @@ index, reading only its band's articles, gives what grouping everything from scr
 
 import dataclasses
 import random
-import uuid
 
 import psycopg2
 import pytest
@@ -27,15 +26,6 @@ PAGES = [
     "readability__liberation-1", "htmldate__1808011241", "trafilatura__aoc.media.archaisme", "trafilatura__gala.fr.surnom",
     "readability__lemonde-1", "htmldate__1551001635", "htmldate__1556056486", "htmldate__1560424903",
 ]  # fmt: skip
-
-
-@pytest.fixture(params=["folder", pytest.param("postgresql", marks=pytest.mark.slow), "memory"])
-def where(request, tmp_path) -> str:
-    if request.param == "folder":
-        return str(tmp_path / "index")
-    if request.param == "postgresql":
-        return pg.table_url(request.getfixturevalue("server").url())
-    return f"memory://{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="module")

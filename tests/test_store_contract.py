@@ -4,7 +4,6 @@ in-memory store run the same tests, opened through `open_location` as the assist
 import dataclasses
 import inspect
 import re
-import uuid
 
 import psycopg2
 import pytest
@@ -25,16 +24,6 @@ from tests.test_store import CHUNKING, FROMAGE, IDENTITY, PONT, VELO
 STORES = [FolderStore, PostgresStore, MemoryStore]
 OTHER = {**IDENTITY, "embed_model": "test/other-model"}
 CHANGED = Article(id="pont", title="Un pont sur le Rhône", text="Le pont sur le Rhône est fermé pour travaux jusqu'en juin.")
-
-
-@pytest.fixture(params=["folder", pytest.param("postgresql", marks=pytest.mark.slow), "memory"])
-def where(request, tmp_path) -> str:
-    """A new, empty location of each kind of store."""
-    if request.param == "folder":
-        return str(tmp_path / "index")
-    if request.param == "postgresql":
-        return pg.table_url(request.getfixturevalue("server").url())
-    return f"memory://{uuid.uuid4().hex}"
 
 
 def open_at(where: str, identity: dict = IDENTITY) -> Store:
