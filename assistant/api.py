@@ -44,6 +44,7 @@ class Assistant:
         self.settings = settings
         self._embed = embed_model or load_embedding(settings)
         self._generator = generator
+        self._model_loaded = generator is not None
         self._identity = embedding_identity(self._embed)
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self.store: Store = open_store(settings, self._embed, {**self._identity, "language": settings.index_language}, chunking)
@@ -252,7 +253,14 @@ class Assistant:
         # The fixed instructions and examples open every answer prompt: their state is read
         # once per machine and then loaded from the cache, so no question pays for them.
         generator.prime(prompts.answer_messages("[1] …", "…", languages.name("fr")), self.settings.cache_dir / "prompt-states")
+        self._model_loaded = True
         return generator
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the LLM is in memory (`assistant serve` loads it before it listens; the page,
+        on its first question)."""
+        return self._model_loaded
 
     def warm_up(self) -> None:
         """Load the LLM and the fixed part of the answer prompt now, so that the first question

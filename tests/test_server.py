@@ -208,7 +208,7 @@ def test_rest_articles_listed_added_by_upload_and_removed(client, tmp_path):
     assert client.delete(f"/api/articles/{new_id}").json() == {"removed": new_id}
     assert client.delete(f"/api/articles/{new_id}").status_code == 404
     assert client.get("/api/info").json()["articles"] == 1
-    assert client.get("/api/health").json() == {"status": "ok", "articles": 1, "answering": False, "waiting": 0}
+    assert client.get("/api/health").json() == {"status": "ok", "articles": 1, "model_loaded": True, "answering": False, "waiting": 0}
 
 
 # -- one answer at a time --------------------------------------------------------------------
@@ -430,6 +430,19 @@ def test_a_question_is_logged_only_when_asked(assistant, caplog):
     caplog.set_level("INFO", logger="assistant.server")
     TestClient(create_server(assistant, page=False, log_questions=True)).post("/api/ask", json={"question": QUESTION})
     assert [json.loads(r.getMessage()).get("question") for r in caplog.records if r.name == "assistant.server"] == [QUESTION]
+
+
+def test_health_says_503_and_why_when_the_index_cannot_be_read(assistant, monkeypatch):
+    from assistant.errors import IndexStoreError
+
+    client = TestClient(create_server(assistant, page=False))
+
+    def unreadable():
+        raise IndexStoreError("index/catalog.json is damaged")
+
+    monkeypatch.setattr(assistant, "articles", unreadable)
+    reply = client.get("/api/health")
+    assert reply.status_code == 503 and reply.json()["status"] == "unavailable" and "damaged" in reply.json()["index"]
 
 
 def test_metrics_need_a_key_when_keys_are_set(assistant):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Response, UploadFile
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ..app.handlers import turns
@@ -77,10 +78,16 @@ def health_router(queue: AnswerQueue) -> APIRouter:
     """Open to all, keys or not: a load balancer or a container's check reads it."""
     routes = APIRouter(prefix="/api", tags=["REST"])
 
-    @routes.get("/health")
-    def health() -> dict:
-        """Up, how many articles, and whether an answer is being written or waiting."""
-        return {"status": "ok", "articles": len(queue.articles()), "answering": queue.busy, "waiting": queue.waiting}
+    @routes.get("/health", response_model=None)
+    def health() -> dict | JSONResponse:
+        """Up, how many articles, whether the model is loaded, and whether an answer is being
+        written or waiting; 503 when the index cannot be read (the reason given)."""
+        busy = {"model_loaded": queue.model_loaded, "answering": queue.busy, "waiting": queue.waiting}
+        try:
+            articles = len(queue.articles())
+        except AssistantError as error:
+            return JSONResponse({"status": "unavailable", "index": str(error), **busy}, status_code=503)
+        return {"status": "ok", "articles": articles, **busy}
 
     return routes
 
