@@ -185,3 +185,19 @@ def where(request, tmp_path) -> str:
     if request.param == "postgresql":
         return pg.table_url(request.getfixturevalue("server").url())
     return f"memory://{uuid.uuid4().hex}"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen, seconds: float = 20) -> None:
+    """Stop a server a test started: politely, then for good after `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import SAMPLE_ARTICLE
+from tests.conftest import free_port, stop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,12 +40,6 @@ SECOND_ARTICLE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_until_served(url: str, process: subprocess.Popen, log: Path, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -64,7 +58,7 @@ def _wait_until_served(url: str, process: subprocess.Popen, log: Path, timeout: 
 def chat_server(tmp_path_factory):
     """`assistant chat` on a fresh index (the first run builds it from the sample article)."""
     folder = tmp_path_factory.mktemp("chat")
-    port = _free_port()
+    port = free_port()
     log = folder / "server.log"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "NO_PROXY": "127.0.0.1,localhost"}
     started = time.perf_counter()
@@ -80,11 +74,7 @@ def chat_server(tmp_path_factory):
         _wait_until_served(url, process, log)
         yield {"url": url, "ready_s": time.perf_counter() - started, "folder": folder, "log": log}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ Screenshots go to test-artifacts/open-webui/."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from assistant.server import ApiKeys, create_server
+from tests.conftest import free_port, stop
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.test_server import Loopback
 
@@ -50,9 +50,7 @@ def open_webui(real_assistant, tmp_path_factory):
         pytest.skip("Open WebUI is not installed: set $ASSISTANT_OPEN_WEBUI to its open-webui program (see this module's docstring)")
     real_assistant.warm_up()
     assistant_server = Loopback(create_server(real_assistant, keys=ApiKeys([KEY])))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     data = tmp_path_factory.mktemp("open-webui")
     env = {**os.environ, **OPEN_WEBUI_SETTINGS, "DATA_DIR": str(data), "OPENAI_API_BASE_URL": f"{assistant_server.url}/v1", "OPENAI_API_KEY": KEY}
     with (data / "open-webui.log").open("w") as log:
@@ -62,11 +60,7 @@ def open_webui(real_assistant, tmp_path_factory):
         wait_for(f"{url}/health", process, data / "open-webui.log")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         assistant_server.stop()
 
 
