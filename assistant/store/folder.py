@@ -11,7 +11,13 @@ complete; what it had half-written is never named by a catalog and is swept by t
       manifest.json          embedding model, dimension, prefixes, chunking (`records`; written once)
       CURRENT                the live catalog's file name
       catalog-00000042.json  {"commit", "next_id", "segments": [{name, first_id, chunks, embedded, removed}]}
-      seg-00000042-0/        chunks.jsonl, articles.json, terms.json, counts.npz, lengths.npy, bands.npy, vectors.npy
+      seg-00000042-0/        chunks.jsonl, articles.json, terms.json, counts.npz, lengths.npy, bands.npy, vectors.npy,
+                             checksums.json
+
+Each segment keeps the size and sha256 of each of its files as written (`checksums.json`, kept in
+the segment so that whoever writes a segment, or adds a file to it, keeps them with it), and each
+catalog the sha256 of its own content (`checksum`): what `assistant check` verifies (`check`).
+Segments and catalogs written before they were kept have none and are checked on what they hold.
 
 A segment's `bands.npy` is the lookup table of its articles' near-duplicate bands (`bands`),
 derived from their signatures in articles.json: a segment written before it was kept gets it
@@ -20,12 +26,15 @@ from the next writer (`write_bands`), and a reader computes it meanwhile.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +46,8 @@ from .keywords import TermCounts
 
 MANIFEST, POINTER = "manifest.json", "CURRENT"
 CHUNKS, ARTICLES, VECTORS, BANDS = "chunks.jsonl", "articles.json", "vectors.npy", "bands.npy"
+CHECKSUMS = "checksums.json"  # inside a segment: {file name: {"bytes", "sha256"}} of the others
+FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, or a full quota: the same advice
 KEPT_CATALOGS = 4  # the live one and a few before it, for readers still loading them
 STALE_S = 3600  # an unnamed segment this old was left by a crash, not by a writer at work
 
@@ -48,13 +59,22 @@ class Catalog:
     commit: int = 0
     next_id: int = 0  # the vector id the next chunk gets
     segments: list[dict] = field(default_factory=list)  # {name, first_id, chunks, embedded, removed}
+    checksum: str = ""  # sha256 of the rest, set by `commit` ("" in a catalog written before)
 
     @classmethod
     def read(cls, index_dir: Path, name: str) -> Catalog:
         try:
-            return cls(**json.loads((index_dir / name).read_text()))
-        except (OSError, json.JSONDecodeError, TypeError) as error:
-            raise IndexStoreError(f"the index in {index_dir} is damaged ({error}): ingest the articles again into a new folder") from error
+            catalog = cls(**json.loads((index_dir / name).read_text()))
+        except (OSError, ValueError, TypeError) as error:
+            raise damaged(index_dir, f"{name}: {error}") from error
+        if catalog.checksum and catalog.checksum != catalog.digest():
+            raise damaged(index_dir, f"{name} has changed since it was written: its checksum differs")
+        return catalog
+
+    def digest(self) -> str:
+        """The sha256 of what the catalog says (all but `checksum`), as JSON with sorted keys."""
+        content = {key: value for key, value in asdict(self).items() if key != "checksum"}
+        return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def next(self) -> Catalog:
         """A copy to change into the next commit."""
@@ -93,16 +113,38 @@ class Segment:
 
     @classmethod
     def load(cls, index_dir: Path, name: str, embedded: bool) -> Segment:
+        """The segment as written, or IndexStoreError naming what is damaged. A missing folder
+        or file is FileNotFoundError: a writer may have swept it since the catalog was read."""
         folder = index_dir / name
-        with (folder / CHUNKS).open(encoding="utf-8") as lines:
-            chunks = [json.loads(line) for line in lines]
-        articles = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))
-        segment = cls(name, chunks, articles, TermCounts.load(folder))
-        if embedded:
-            segment.vectors = load_vectors(index_dir, name)
-        if (folder / BANDS).is_file():
-            segment.bands, segment.bands_saved = np.load(folder / BANDS, mmap_mode="r"), True
+        try:
+            with (folder / CHUNKS).open(encoding="utf-8") as lines:
+                chunks = [json.loads(line) for line in lines]
+            articles = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))
+            segment = cls(name, chunks, articles, TermCounts.load(folder))
+            if embedded:
+                segment.vectors = load_vectors(index_dir, name)
+            if (folder / BANDS).is_file():
+                segment.bands, segment.bands_saved = np.load(folder / BANDS, mmap_mode="r"), True
+        except FileNotFoundError:
+            raise
+        except Exception as error:  # json, numpy, scipy and zipfile each fail their own way on a cut file
+            raise damaged(index_dir, f"{name}: {type(error).__name__}: {error}") from error
+        mismatch = segment.mismatch()
+        if mismatch:
+            raise damaged(index_dir, f"{name}: {mismatch}")
         return segment
+
+    def mismatch(self) -> str | None:
+        """What in the segment's files disagrees with its chunks (row counts), or None."""
+        rows = len(self.chunks)
+        named = sum(len(record.get("node_ids", ())) for record in self.articles.values())
+        if named != rows:
+            return f"{CHUNKS} holds {rows} chunks, {ARTICLES} names {named}"
+        if self.counts.counts.shape != (rows, len(self.counts.terms)) or len(self.counts.lengths) != rows:
+            return f"the keyword counts hold {self.counts.counts.shape[0]} rows for {rows} chunks"
+        if self.vectors is not None and (self.vectors.ndim != 2 or len(self.vectors) != rows):
+            return f"{VECTORS} holds {len(self.vectors)} vectors for {rows} chunks"
+        return None
 
 
 def load_vectors(index_dir: Path, name: str) -> np.ndarray:
@@ -127,6 +169,7 @@ def write_segment(index_dir: Path, name: str, chunks: list[dict], articles: dict
             np.save(staging / VECTORS, vectors)
         lookup = bands.table([record.get("minhash") or () for record in articles.values()])
         np.save(staging / BANDS, lookup)
+        _write_json(staging / CHECKSUMS, {path.name: file_digest(path) for path in sorted(staging.iterdir())})
         _sync_folder(staging)
         staging.rename(index_dir / name)
     except BaseException:
@@ -148,22 +191,47 @@ def write_bands(index_dir: Path, segment: Segment) -> None:
 
 
 def _add_file(path: Path, array: np.ndarray) -> None:
+    """Add (or replace) a file of a segment, and its line in the segment's checksums (where the
+    segment keeps them: one written before has none)."""
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
-    with temporary.open("wb") as out:
-        np.save(out, array)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
+    with _removed_on_failure(temporary):
+        with temporary.open("wb") as out:
+            np.save(out, array)
+            out.flush()
+            os.fsync(out.fileno())
+        sums = read_checksums(path.parent)
+        if sums is not None:
+            _replace_json(path.parent / CHECKSUMS, {**sums, path.name: file_digest(temporary)})
+        os.replace(temporary, path)
+
+
+def read_checksums(segment_dir: Path) -> dict | None:
+    """The segment's {file name: {"bytes", "sha256"}} as written, or None where it has none."""
+    try:
+        return json.loads((segment_dir / CHECKSUMS).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def file_digest(path: Path) -> dict:
+    """A file's size and sha256, as `checksums.json` keeps them."""
+    sha = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            sha.update(block)
+    return {"bytes": path.stat().st_size, "sha256": sha.hexdigest()}
 
 
 def commit(index_dir: Path, catalog: Catalog) -> str:
-    """Write the catalog, make it the live one (atomic rename of the pointer), sweep the old.
-    The caller holds the folder's writer lock."""
+    """Write the catalog (with its checksum), make it the live one (atomic rename of the
+    pointer), sweep the old. The caller holds the folder's writer lock."""
     name = f"catalog-{catalog.commit:08d}.json"
-    _write_json(index_dir / name, asdict(catalog))
+    catalog.checksum = catalog.digest()
+    _replace_json(index_dir / name, asdict(catalog))
     pointer = index_dir / f".{POINTER}.{uuid.uuid4().hex[:6]}"
-    pointer.write_text(name)
-    os.replace(pointer, index_dir / POINTER)
+    with _removed_on_failure(pointer):
+        pointer.write_text(name)
+        os.replace(pointer, index_dir / POINTER)
     _sweep(index_dir)
     return name
 
@@ -175,8 +243,28 @@ def live_catalog(index_dir: Path) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     if not (index_dir / name).is_file():
-        raise IndexStoreError(f"{index_dir}/{POINTER} names {name!r}, which is missing: ingest the articles again")
+        raise damaged(index_dir, f"{POINTER} names {name!r}, which is missing")
     return name
+
+
+def damaged(index_dir: Path, what: str) -> IndexStoreError:
+    """The error a damaged index folder gives, naming the command that repairs it."""
+    return IndexStoreError(
+        f"the index in {index_dir} is damaged ({what}): run `assistant check --repair --index {index_dir}`, "
+        "which repairs what can be rebuilt and names the articles it cannot recover"
+    )
+
+
+@contextmanager
+def disk_full_stops(index_dir: Path, outcome: str):
+    """A write that fills the disk stops with a message saying what to do and what was kept
+    (`outcome`) instead of an OSError from deep inside numpy or json."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in FULL:
+            raise
+        raise IndexStoreError(f"the disk holding {index_dir} is full: free some space and ingest again; {outcome}") from error
 
 
 def signature(index_dir: Path) -> tuple | None:
@@ -194,7 +282,10 @@ def _sweep(index_dir: Path) -> None:
     catalogs = sorted(index_dir.glob("catalog-*.json"))
     for old in catalogs[:-KEPT_CATALOGS]:
         old.unlink(missing_ok=True)
-    named = {s["name"] for path in catalogs[-KEPT_CATALOGS:] for s in Catalog.read(index_dir, path.name).segments}
+    try:
+        named = {s["name"] for path in catalogs[-KEPT_CATALOGS:] for s in Catalog.read(index_dir, path.name).segments}
+    except IndexStoreError:  # a damaged older catalog (`assistant check` names it): sweep no segment it may name
+        return
     for folder in index_dir.glob("seg-*"):
         if folder.name not in named:
             shutil.rmtree(folder, ignore_errors=True)
@@ -211,15 +302,13 @@ def read_manifest(index_dir: Path) -> dict | None:
         return json.loads((index_dir / MANIFEST).read_text())
     except FileNotFoundError:
         return None
-    except (OSError, json.JSONDecodeError) as error:
-        raise IndexStoreError(f"the index in {index_dir} is damaged ({error}): ingest the articles again into a new folder") from error
+    except (OSError, ValueError) as error:
+        raise damaged(index_dir, f"{MANIFEST}: {error}") from error
 
 
 def write_manifest(index_dir: Path, manifest: dict) -> None:
     index_dir.mkdir(parents=True, exist_ok=True)
-    temporary = index_dir / f".{MANIFEST}.{uuid.uuid4().hex[:6]}"
-    _write_json(temporary, manifest)
-    os.replace(temporary, index_dir / MANIFEST)
+    _replace_json(index_dir / MANIFEST, manifest)
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -227,6 +316,23 @@ def _write_json(path: Path, data: object) -> None:
         json.dump(data, out, ensure_ascii=False)
         out.flush()
         os.fsync(out.fileno())
+
+
+def _replace_json(path: Path, data: object) -> None:
+    """Write a file whole or not at all (a full disk leaves no half of it behind)."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:6]}")
+    with _removed_on_failure(temporary):
+        _write_json(temporary, data)
+        os.replace(temporary, path)
+
+
+@contextmanager
+def _removed_on_failure(temporary: Path):
+    try:
+        yield
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _sync_folder(folder: Path) -> None:

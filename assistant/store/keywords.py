@@ -26,7 +26,7 @@ from .. import languages
 LANGUAGE = "fr"  # of an index whose manifest names none: the product is French first
 K1, B = 1.5, 0.75  # bm25s's defaults
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's (and scikit-learn's) token pattern
-TERMS, COUNTS = "terms.json", "counts.npz"  # inside a segment folder
+TERMS, COUNTS, LENGTHS = "terms.json", "counts.npz", "lengths.npy"  # inside a segment folder
 
 
 def tokens(text: str, language: str = LANGUAGE) -> list[str]:
@@ -89,14 +89,14 @@ class TermCounts:
 
         (folder / TERMS).write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
         save_npz(folder / COUNTS, self.counts, compressed=False)
-        np.save(folder / "lengths.npy", self.lengths)
+        np.save(folder / LENGTHS, self.lengths)
 
     @classmethod
     def load(cls, folder: Path) -> TermCounts:
         from scipy.sparse import load_npz
 
         terms = json.loads((folder / TERMS).read_text(encoding="utf-8"))
-        return cls(terms, load_npz(folder / COUNTS).tocsc(), np.load(folder / "lengths.npy"))
+        return cls(terms, load_npz(folder / COUNTS).tocsc(), np.load(folder / LENGTHS))
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows that hold `term` and how often."""

@@ -140,7 +140,7 @@ class FolderStore:
         whole when this returns, and an error leaves the previous index in place. Nodes without
         embeddings wait for `set_vectors` (keyword search sees them at once). An article whose
         content hash is already live is left as it is."""
-        with writer_lock(self.index_dir), self._state:
+        with folder.disk_full_stops(self.index_dir, "the index is unchanged"), writer_lock(self.index_dir), self._state:
             self._catch_up()
             self._save_bands()
             catalog = self._catalog.next()
@@ -172,7 +172,8 @@ class FolderStore:
     def set_vectors(self, vectors: dict[str, list[float]]) -> int:
         """Attach vectors to chunks written without them (by node id); one commit. A segment gets
         its vectors once every live chunk of it has one. Returns how many chunks became searchable."""
-        with writer_lock(self.index_dir), self._state:
+        kept = "the index keeps what was committed (found by keywords), and the next ingest embeds what still waits"
+        with folder.disk_full_stops(self.index_dir, kept), writer_lock(self.index_dir), self._state:
             self._catch_up()
             catalog, done = self._catalog.next(), 0
             for part in self._parts.values():
@@ -218,9 +219,9 @@ class FolderStore:
                 self._apply(Catalog.read(self.index_dir, name), {})
                 self._signature = seen
                 return
-            except FileNotFoundError:  # swept by a writer between reading the catalog and its segments
-                if attempt == 2:
-                    raise
+            except FileNotFoundError as error:  # swept by a writer between reading the catalog and its segments
+                if attempt == 2:  # or not there at all
+                    raise folder.damaged(self.index_dir, f"{error.filename} is missing") from error
 
     def _apply(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
         """Make the in-memory state that of `catalog`, reading only the segments it adds (or
@@ -340,8 +341,16 @@ class FolderStore:
         catalog.segments = [s for s in catalog.segments if s["name"] not in {p.name for p in merged}]
         vectors = np.concatenate([np.asarray(part.segment.vectors)[rows] for part, rows in kept])
         counts = TermCounts.merged([(part.segment.counts, rows) for part, rows in kept])
-        segment = self._write_segment(catalog, group, vectors, counts)
-        self._commit(catalog, {segment.name: segment})
+        segment = None
+        try:
+            segment = self._write_segment(catalog, group, vectors, counts)
+            self._commit(catalog, {segment.name: segment})
+        except OSError as error:
+            if error.errno not in folder.FULL:
+                raise
+            # The write that called for the merge is committed: the merge waits for one with room.
+            if segment is not None and folder.live_catalog(self.index_dir) != f"catalog-{catalog.commit:08d}.json":
+                shutil.rmtree(self.index_dir / segment.name, ignore_errors=True)
 
     # -- from ids to chunks -------------------------------------------------------------------
 

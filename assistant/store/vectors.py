@@ -69,8 +69,11 @@ class Vectors:
         self.index = rebuilt
         if trained is not None and layouts.is_approximate(rebuilt):
             temporary = trained.with_name(f".{trained.name}.{uuid.uuid4().hex[:6]}")
-            faiss.write_index(layouts.empty_copy(rebuilt), str(temporary))
-            os.replace(temporary, trained)  # a cache: any process may write it, the last one wins
+            try:
+                faiss.write_index(layouts.empty_copy(rebuilt), str(temporary))
+                os.replace(temporary, trained)  # a cache: any process may write it, the last one wins
+            except (OSError, RuntimeError):  # a full disk (FAISS raises RuntimeError): the next process trains again
+                temporary.unlink(missing_ok=True)
 
     def search(self, query: np.ndarray, k: int, among: np.ndarray | None = None, vectors_of=None) -> tuple[np.ndarray, np.ndarray]:
         """The ids and scores of the k nearest vectors, best first.
