@@ -59,6 +59,9 @@ class Catalog:
     commit: int = 0
     next_id: int = 0  # the vector id the next chunk gets
     segments: list[dict] = field(default_factory=list)  # {name, first_id, chunks, embedded, removed}
+    # The manifest its vectors go with, where a re-embedding (`reembed`) changed it: the switch
+    # of model is then the switch of the pointer, one atomic rename (manifest.json follows).
+    manifest: dict | None = None
     checksum: str = ""  # sha256 of the rest, set by `commit` ("" in a catalog written before)
 
     @classmethod
@@ -73,12 +76,13 @@ class Catalog:
 
     def digest(self) -> str:
         """The sha256 of what the catalog says (all but `checksum`), as JSON with sorted keys."""
-        content = {key: value for key, value in asdict(self).items() if key != "checksum"}
+        # A catalog without a manifest of its own sums as one written before the field was.
+        content = {key: value for key, value in asdict(self).items() if key != "checksum" and not (key == "manifest" and value is None)}
         return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def next(self) -> Catalog:
         """A copy to change into the next commit."""
-        return Catalog(self.commit + 1, self.next_id, [{**s, "removed": list(s["removed"])} for s in self.segments])
+        return Catalog(self.commit + 1, self.next_id, [{**s, "removed": list(s["removed"])} for s in self.segments], self.manifest)
 
     def entry(self, name: str) -> dict:
         return next(s for s in self.segments if s["name"] == name)
@@ -304,6 +308,15 @@ def read_manifest(index_dir: Path) -> dict | None:
         return None
     except (OSError, ValueError) as error:
         raise damaged(index_dir, f"{MANIFEST}: {error}") from error
+
+
+def live_manifest(index_dir: Path) -> dict | None:
+    """The manifest the live catalog's vectors go with: the catalog's own where a re-embedding
+    gave it one (manifest.json is rewritten just after the switch, and a crash may come between),
+    else manifest.json."""
+    name = live_catalog(index_dir)
+    catalog = Catalog.read(index_dir, name) if name else None
+    return catalog.manifest if catalog is not None and catalog.manifest else read_manifest(index_dir)
 
 
 def write_manifest(index_dir: Path, manifest: dict) -> None:

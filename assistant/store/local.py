@@ -201,7 +201,7 @@ class FolderStore:
                 self._catch_up()
 
     def _read_manifest(self) -> dict | None:
-        manifest = folder.read_manifest(self.index_dir)
+        manifest = folder.live_manifest(self.index_dir)
         if manifest is not None:
             check_compatible(manifest, self._identity, self.index_dir)
         self._manifest_on_disk = manifest is not None
@@ -229,6 +229,11 @@ class FolderStore:
         only the articles it adds or removes."""
         if catalog == self._catalog and not fresh:
             return  # nothing committed since (a writer's catch-up): the catalog was all it read
+        if catalog.manifest and catalog.manifest != self._manifest:
+            # Re-embedded by another process (`reembed`): its vectors and this process's model no
+            # longer compare, so it is refused here, as on opening, until restarted with the new one.
+            check_compatible(catalog.manifest, self._identity, self.index_dir)
+            self._manifest = catalog.manifest
         loaded = {}
         for entry in catalog.segments:  # reading first: a failure here changes nothing
             name = entry["name"]
