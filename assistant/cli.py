@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("--articles", action="store_true", help="list the articles")
     info.set_defaults(run=_info)
 
+    check = commands.add_parser("check", parents=[common], help="verify the index (files, checksums, vectors, keywords, manifest); exit 1 if a problem remains")
+    check.add_argument("--repair", action="store_true", help="rebuild what can be rebuilt from what is intact, and name the articles that cannot be recovered")
+    check.set_defaults(run=_check)
+
     chat = commands.add_parser("chat", parents=[common], help="open the browser chat (builds the sample index on first run)")
     chat.add_argument("--host", default="127.0.0.1")
     chat.add_argument("--port", type=int, default=7860)
@@ -246,6 +250,23 @@ def _info(args) -> int:
             meta = source_line(article.get("source"), article.get("date"))
             print(f"- {article['id']}  {article['title']!r}" + (f"  ({meta})" if meta else "") + f"  {article['chunks']} chunks")
     return 0
+
+
+def _check(args) -> int:
+    """0 when the index is healthy; 1 when a problem remains or articles were lost (docs/check.md)."""
+    from .config import Settings
+    from .embeddings import embedding_identity, load_embedding
+    from .store.check import check
+
+    settings = Settings.from_env(index_dir=args.index, embed_model=args.embed_model, store=args.store)
+
+    def model():  # loaded only when a sample or a repair needs it
+        embed = load_embedding(settings)
+        return embed, {**embedding_identity(embed), "language": settings.index_language}
+
+    report = check(settings.store or str(settings.index_dir), model, repair=args.repair)
+    print(report.text())
+    return 0 if report.healthy else 1
 
 
 def _migrate(args) -> int:

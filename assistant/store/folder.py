@@ -119,20 +119,24 @@ class Segment:
     def load(cls, index_dir: Path, name: str, embedded: bool) -> Segment:
         """The segment as written, or IndexStoreError naming what is damaged. A missing folder
         or file is FileNotFoundError: a writer may have swept it since the catalog was read."""
-        folder = index_dir / name
+        folder, reading = index_dir / name, CHUNKS
         try:
             with (folder / CHUNKS).open(encoding="utf-8") as lines:
                 chunks = [json.loads(line) for line in lines]
+            reading = ARTICLES
             articles = json.loads((folder / ARTICLES).read_text(encoding="utf-8"))
+            reading = "keyword counts"
             segment = cls(name, chunks, articles, TermCounts.load(folder))
+            reading = VECTORS
             if embedded:
                 segment.vectors = load_vectors(index_dir, name)
+            reading = BANDS
             if (folder / BANDS).is_file():
                 segment.bands, segment.bands_saved = np.load(folder / BANDS, mmap_mode="r"), True
         except FileNotFoundError:
             raise
         except Exception as error:  # json, numpy, scipy and zipfile each fail their own way on a cut file
-            raise damaged(index_dir, f"{name}: {type(error).__name__}: {error}") from error
+            raise damaged(index_dir, f"the {reading} of {name} do not read back: {type(error).__name__}") from error
         mismatch = segment.mismatch()
         if mismatch:
             raise damaged(index_dir, f"{name}: {mismatch}")
