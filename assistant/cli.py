@@ -113,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     confidence.add_argument("--corpus", type=Path, required=True, help="their paragraphs: ../shared/eval/piaf_train_contexts.jsonl")
     confidence.add_argument("--out", type=Path, required=True, help="the JSON file to write (the shipped one: assistant/data/confidence-model.json)")
     confidence.add_argument("--rows", type=Path, help="keep the collected rows here (a rerun resumes from them)")
+    confidence.add_argument("--readers", type=Path, nargs=2, metavar=("HALF0", "HALF1"), help="readers from `train reader --half 0` and `--half 1`")
     confidence.set_defaults(run=_train)
     from .lab import train_reader  # its options (light: no model is imported)
 
@@ -398,10 +399,12 @@ def _selective(outcomes, json_out: Path | None) -> None:
 def _train(args) -> int:
     from .lab.train_confidence import train
 
-    model = train(args.questions, args.corpus, args.out, args.rows, embed_model=args.embed_model, llm=args.llm)
+    model = train(args.questions, args.corpus, args.out, args.rows, readers=args.readers, embed_model=args.embed_model, llm=args.llm)
     for name in ("answer", "quote"):
         cv = model.info[f"{name}_cv"]
         print(f"{name}: {cv['rows']} rows, {cv['positives']} right; grouped CV: AUC {cv['auc']:.3f}, Brier {cv['brier']:.3f} (C {cv['C']})")
+    point = model.info["operating_point"]
+    print(f"operating point (training, cross-validated): quote_threshold {point['quote_threshold']:.2f}, probes refused {point['probes_refused']:.3f}")
     print(f"written to {args.out}")
     return 0
 

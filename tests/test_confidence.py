@@ -118,10 +118,28 @@ def test_fitting_is_reproducible_and_learns_a_real_relation():
     for i in range(300):
         support = draw.random()
         rows.append({"title": f"t{i % 12}", "signals": {"support": support, "noise": draw.random()}, "right": draw.random() < support})
-    first, cv = fit_logistic(rows, "right")
-    second, _ = fit_logistic(rows, "right")
+    first, cv, held_out = fit_logistic(rows, "right")
+    second, _, _ = fit_logistic(rows, "right")
     assert first == second, "the same rows and seed give the same model"
     assert cv["auc"] > 0.7 and first.probability({"support": 0.95, "noise": 0.5}) > first.probability({"support": 0.05, "noise": 0.5})
+    assert len(held_out) == len(rows) and held_out != [first.probability(r["signals"]) for r in rows], "each row's from the model fitted without its article"
+
+
+def test_the_operating_point_refuses_the_training_probes_at_the_lowest_quote_threshold_that_can():
+    from assistant.lab.train_confidence import operating_point
+
+    def row(i, answerable, quote, refusal=None):
+        return {"id": f"q{i}", "answerable": answerable, "answer": "", "quote": quote, "answer_right": False, "quote_right": answerable, "rules_refusal": refusal, "signals": {"cross_lingual": 0.0}}
+
+    probes = [row(i, False, "a sentence") for i in range(20)]
+    answerable = [row(100 + i, True, "a sentence") for i in range(10)]
+    gated = row(200, False, "a sentence", refusal="relevance")  # refused by a gate whatever its probability
+    held_out = {r["id"]: [0.0, 0.05 * int(r["id"][1:])] for r in probes}  # probe i's quote at 0.05 i
+    held_out |= {r["id"]: [0.0, 0.9] for r in answerable} | {"q200": [0.0, 0.99]}
+    point = operating_point([*probes, *answerable, gated], held_out)
+    # 21 probes, 95 % of them: 20 refused; q200 by its gate, q0..q18 below 0.91, q19 (0.95) quoted
+    assert point["quote_threshold"] == 0.91 and point["probes_refused"] == 20 / 21
+    assert point["answerable_refused"] == 1.0 and point["answer_or_quote_right"] == 0.0  # their 0.9 is under 0.91
 
 
 def test_precision_against_coverage_and_reliability():

@@ -106,7 +106,7 @@ class FakeReader:
         ]
 
 
-def test_the_reader_ranks_the_sentences_it_reads_and_its_span_reaches_the_quote():
+def test_the_reader_reads_without_reordering_and_its_span_reaches_the_quote():
     from assistant.answering.decide import quoted
     from assistant.answering.evidence import ReadSentences, select_learned
     from assistant.answering.evidence_model import load
@@ -114,8 +114,12 @@ def test_the_reader_ranks_the_sentences_it_reads_and_its_span_reaches_the_quote(
 
     passages = [passage(KREMLIN, 1.0), passage(MEETING, 0.9)]
     reader = FakeReader("le sud-est de la Pologne")
+    unread = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load()).evidence
     evidence = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load(), ReadSentences(reader, 5)).evidence
-    top = evidence.chosen[0]  # the reader's pick, not the evidence model's (the Kremlin's sentence)
+    assert [(c.n, c.start) for c in evidence.chosen] == [(c.n, c.start) for c in unread.chosen], "the evidence model's order stays"
+    assert evidence.reader_best == 0.9 and unread.reader_best is None  # some sentence it read answers, whatever its rank
+    evidence = select_learned(QUESTION, passages, passages, 450, shared_words, load(), ReadSentences(reader, 5)).evidence
+    top = evidence.chosen[0]
     assert MEETING[top.start : top.end].startswith("Milley est arrivé") and top.probability == 0.9
     assert MEETING[slice(*top.span)] == "le sud-est de la Pologne"
     quote = quoted([], [passages[1]], evidence.chosen)
@@ -123,7 +127,7 @@ def test_the_reader_ranks_the_sentences_it_reads_and_its_span_reaches_the_quote(
     html = render_passage(MEETING, quote_span(quote), answer_span(quote, quote_span(quote)))
     assert "<mark>Milley est arrivé dans <strong>le sud-est de la Pologne</strong> vers 11 heures" in html
     select_learned(QUESTION, passages, passages, 450, shared_words, load(), ReadSentences(reader, 2))
-    assert reader.read_count == 5 + 2  # only the evidence model's 2 surest sentences the second time
+    assert reader.read_count == 5 + 5 + 2  # only the evidence model's 2 surest sentences the last time
 
 
 def test_without_a_reader_the_evidence_model_ranks_and_no_span_is_given():

@@ -142,7 +142,7 @@ def _scores(net, encoder, items) -> list[list[float]]:
 
 
 @pytest.mark.slow
-def test_a_reader_named_in_the_settings_ranks_the_evidence_of_a_real_pipeline(base, tmp_path):
+def test_a_reader_named_in_the_settings_reads_the_evidence_of_a_real_pipeline(base, tmp_path):
     # A reader artefact (2 layers, the evidence prior), named by `ASSISTANT_READER`'s setting,
     # in the pipeline over the sample article with the real e5: the evidence stage reads the
     # sentences with it, and its figures reach the trace.
@@ -162,4 +162,5 @@ def test_a_reader_named_in_the_settings_ranks_the_evidence_of_a_real_pipeline(ba
     assert evidence["selector"] == "reader"
     read = [s for s in evidence["sentences"] if "probability" in s]
     assert read and all(0 < s["probability"] < 1 and s["start"] <= s["span"][0] < s["span"][1] <= s["end"] for s in read)
-    assert [s["probability"] for s in read] == sorted((s["probability"] for s in read), reverse=True), "ranked by the reader"
+    assert [s["score"] for s in evidence["sentences"]] == sorted((s["score"] for s in evidence["sentences"]), reverse=True), "ranked by the evidence model"
+    assert evidence["reader_best"] >= max(s["probability"] for s in read)  # over every sentence read, chosen or not

@@ -66,9 +66,11 @@ def signals(query: Query) -> dict[str, float]:
         # a quote gives the sentence the answer cites when there is one (decide.quoted)
         "quote_from_answer": float(bool(checks and checks.kept) and not (checks.said_unknown if checks else True)),
         "question_words": float(len(content_words(query.question))),
-        # the reader's (0 without one): how sure it is that its best sentence states the answer, of
-        # the answer's span in it, and whether the draft says that span (the two readers agree)
+        # the reader's (0 without one): how sure it is that the surest sentence states the answer,
+        # of the answer's span in it, whether the draft says that span (the two readers agree),
+        # and its highest probability over every sentence it read (some sentence answers)
         "reader_probability": top.probability or 0.0,
+        "reader_best": (query.evidence.reader_best or 0.0) if query.evidence else 0.0,
         "reader_span_probability": top.span_probability,
         "reader_span_in_draft": float(_span_in_draft(query, top)),
     }

@@ -117,8 +117,12 @@ def select_learned(
     sentence takes the place of one that does not. The chosen sentences are taken by share,
     the first even over the budget; a sentence repeated by overlapping chunks is read once.
     `best_relevance` stays the best cosine of a sentence of `passages` (the fused top k), what
-    the sentence gate has always been calibrated on. `max_chars` 0: the whole passages. With a
-    `reader`, its probabilities rank the sentences it reads instead of the shares.
+    the sentence gate has always been calibrated on. `max_chars` 0: the whole passages.
+
+    With a `reader`, the sentences it reads carry its probability and span, and the evidence
+    its best probability, but the shares still rank them: no reader trained here ranks better
+    than the evidence model (docs/reader.md); what it does better is telling a question the
+    sentences answer from one they do not, a signal for the confidence models.
     """
     table = sentence_table(question, pool, relevance)
     given = len(passages)
@@ -127,8 +131,8 @@ def select_learned(
         return Choice(list(pool), Evidence([], best_relevance))
     shares = model.shares(table.features)
     readings = reader(question, pool, table, shares) if reader else [None] * len(shares)
-    # a sentence the reader left unread ranks after those it read, by its share
-    ranking = [float(r.probability) if r else float(share) - 1.0 for r, share in zip(readings, shares)]
+    surest = max((r.probability for r in readings if r), default=None)
+    ranking = [float(share) for share in shares]
     best: dict[int, float] = {}
     for sentence, score in zip(table.candidates, ranking):
         best[sentence.n] = max(best.get(sentence.n, -1.0), score)
@@ -136,7 +140,7 @@ def select_learned(
     ordered = [pool[n - 1] for n in order]
     rank = {n: r for r, n in enumerate(order[:given], 1)}  # the numbers the model reads them under
     if max_chars <= 0:
-        return Choice(ordered, Evidence([Excerpt(r, p.text) for r, p in enumerate(ordered[:given], 1)], best_relevance))
+        return Choice(ordered, Evidence([Excerpt(r, p.text) for r, p in enumerate(ordered[:given], 1)], best_relevance, reader_best=surest))
     picks = sorted((i for i, s in enumerate(table.candidates) if s.n in rank), key=lambda i: -ranking[i])
     chosen, used, seen = [], 0, set()
     for i in picks:
@@ -147,7 +151,7 @@ def select_learned(
             used += end - start
             seen.add(text)
     picked = tuple(_chosen(rank[table.candidates[i].n], table.candidates[i], table.cosines[i], float(shares[i]), readings[i]) for i in chosen)
-    return Choice(ordered, Evidence(_excerpts(ordered[:given], [(c.n, c.start, c.end) for c in picked]), best_relevance, picked))
+    return Choice(ordered, Evidence(_excerpts(ordered[:given], [(c.n, c.start, c.end) for c in picked]), best_relevance, picked, surest))
 
 
 def _chosen(n: int, sentence, cosine: float, share: float, reading) -> Chosen:
@@ -238,6 +242,8 @@ class SelectEvidence:
             # them is the learned share, or the cosine weighted by the passage's rank
             "sentences": [_traced(c) for c in query.evidence.chosen],
         }
+        if query.evidence.reader_best is not None:
+            details["reader_best"] = round(query.evidence.reader_best, 4)  # over every sentence it read
         return Decision(f"{len(excerpts)} excerpts", details)
 
 

@@ -75,8 +75,8 @@ class Excerpt(NamedTuple):
 
 class Chosen(NamedTuple):
     """One sentence the model reads: passage `n`, its offsets in that passage's text, its
-    relevance to the question and the evidence model's score (its share); with a reader, the
-    reader's probability that it states the answer (which ranked it) and where in it the answer
+    relevance to the question and the evidence model's score (its share, which ranked it); with
+    a reader, the reader's probability that it states the answer and where in it the answer
     lies (offsets in passage n's text) with that span's probability."""
 
     n: int
@@ -97,6 +97,7 @@ class Evidence(NamedTuple):
     # to is one the passages do not answer, however close their topic (0 with no sentence).
     best_relevance: float
     chosen: tuple[Chosen, ...] = ()  # the sentences read, the surest first (none: whole passages)
+    reader_best: float | None = None  # the reader's highest probability over the sentences it read
 
 
 @dataclass(frozen=True)

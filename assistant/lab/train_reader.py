@@ -145,6 +145,16 @@ def split_items(questions_file: Path, corpus_file: Path, seed: int = SEED):
     return corpus, questions, {r["id"]: r["title"] for r, _ in records}
 
 
+def half_of(title: str) -> int:
+    """Which of two halves of the training articles `title` falls in (0 or 1), the same on every
+    machine: the confidence fitting reads each half's questions with the reader trained on the
+    other half (cross-fitting), so that it learns how far to trust the reader on questions the
+    reader has not seen."""
+    import hashlib
+
+    return hashlib.sha256(title.encode("utf-8")).digest()[0] % 2
+
+
 def probe_titles(questions_file: Path) -> set[str]:
     """The training articles the dev probes were written on."""
     from .data import read_jsonl
@@ -205,6 +215,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dev-limit", type=int, help="measure on the first N dev questions only (a quick test)")
     parser.add_argument("--data-only", action="store_true", help="collect the candidates and stop")
     parser.add_argument("--probe-articles", action="store_true", help="also train on the questions of the dev probes' articles")
+    parser.add_argument("--half", type=int, choices=(0, 1), help="train on one half of the training articles (cross-fitting: `train confidence --readers`)")
     parser.add_argument("--measure-only", action="store_true", help="measure the reader --out names on dev again, without training")
     for name, value in vars(Plan()).items():
         if isinstance(value, bool):
@@ -239,6 +250,8 @@ def run(args, command: str) -> dict:
     items = reader_data.load(train_file)
     if not args.probe_articles:
         items = [i for i in items if i.title not in probe_titles(args.train)]
+    if args.half is not None:
+        items = [i for i in items if half_of(i.title) == args.half]
     items = items[: args.limit]
     started = time.perf_counter()
     net, _ = train(items, plan)
