@@ -129,7 +129,16 @@ def test_the_operating_point_refuses_the_training_probes_at_the_lowest_quote_thr
     from assistant.lab.train_confidence import operating_point
 
     def row(i, answerable, quote, refusal=None):
-        return {"id": f"q{i}", "answerable": answerable, "answer": "", "quote": quote, "answer_right": False, "quote_right": answerable, "rules_refusal": refusal, "signals": {"cross_lingual": 0.0}}
+        return {
+            "id": f"q{i}",
+            "answerable": answerable,
+            "answer": "",
+            "quote": quote,
+            "answer_right": False,
+            "quote_right": answerable,
+            "rules_refusal": refusal,
+            "signals": {"cross_lingual": 0.0},
+        }
 
     probes = [row(i, False, "a sentence") for i in range(20)]
     answerable = [row(100 + i, True, "a sentence") for i in range(10)]
