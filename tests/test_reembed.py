@@ -273,3 +273,77 @@ def test_reembedding_from_minilm_to_e5_answers_the_reference_question(tmp_path, 
         Assistant.open(index, embed_model=str(get_model_path()))
     answer = Assistant.open(index).ask("Où Milley a-t-il rencontré Zaluzhny ?")
     assert not answer.refused and "Pologne" in answer.text
+
+
+# -- PostgreSQL (slow: a server) --------------------------------------------------------------
+
+PG_REEMBEDDING = textwrap.dedent(
+    """
+    import sys, time
+    from assistant.lab.free_embedding import IDENTITY, FreeEmbedding
+    from assistant.store import pgreembed
+
+    pgreembed.BATCH = 8
+
+    class Slow(FreeEmbedding):
+        def _get_text_embeddings(self, texts):
+            time.sleep(float(sys.argv[2]))
+            return super()._get_text_embeddings(texts)
+
+    print(pgreembed.reembed_postgres(sys.argv[1], Slow(), IDENTITY), flush=True)
+    """
+)
+
+
+def pg_top(store, question: str) -> list[str]:
+    return [hit.node.node_id for hit in store.dense(question, 10)]
+
+
+def new_vectors(job) -> int:
+    """Rows the re-embedding has written its vectors into (0 before it made its column)."""
+    import psycopg2
+
+    try:
+        return job.count("embedding_next IS NOT NULL")
+    except psycopg2.errors.UndefinedColumn:
+        return 0
+
+
+@pytest.mark.slow  # a PostgreSQL server, a re-embedding process killed
+def test_postgresql_reembedded_in_place_killed_halfway_resumes_and_switches(server, monkeypatch):
+    from assistant.store import pgreembed
+    from tests import pg
+
+    url = pg.table_url(server.url())
+    old = pg.assistant_on(url)
+    old.ingest_articles([*pg.articles(), *corpus(40, repeat=6)])
+    old.store.build_vector_index()  # as past 50,000 chunks: the new column gets its own before the switch
+    before = pg_top(old.store, pg.REFERENCE)
+    process = subprocess.Popen([sys.executable, "-c", PG_REEMBEDDING, url, "0.2"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    job = pgreembed.Job(url, FreeEmbedding())
+    try:
+        deadline = time.monotonic() + 120
+        while new_vectors(job) < 24:
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read() if process.poll() is not None else "timed out"
+            assert pg_top(old.store, pg.REFERENCE) == before, "answered from the old vectors"
+            time.sleep(0.05)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate()
+    kept = new_vectors(job)
+    job.close()
+    old.ingest_articles([Article(id="late", title="Tard", text="Un article ajouté après l'arrêt, avant la reprise.")])  # embedded by the old model
+    done = reembedding.reembed(url, FreeEmbedding(), FREE)
+    assert done["reused"] == kept and done["chunks"] + done["reused"] == done["rows"]
+    with pytest.raises(IndexStoreError, match="free-hashing"):
+        old.store.dense(pg.REFERENCE, 5)
+    with pytest.raises(IndexStoreError, match="hash-bag-of-words"):
+        pg.assistant_on(url).store.dense(pg.REFERENCE, 5)
+    ours = pg.assistant_on(url, embed_model=FreeEmbedding())
+    assert "HNSW" in ours.store.info()["vector_search"]
+    fresh = pg.assistant_on(pg.table_url(server.url()), embed_model=FreeEmbedding())
+    fresh.ingest_articles([*pg.articles(), *corpus(40, repeat=6), Article(id="late", title="Tard", text="Un article ajouté après l'arrêt, avant la reprise.")])
+    for question in [pg.REFERENCE, "stade a4 q4"]:
+        assert pg.top10(ours.store, question) == pg.top10(fresh.store, question)
+    ours.ingest_articles([Article(id="after", title="Après", text="Un article écrit avec le nouveau modèle.")])
+    assert ours.store.info()["waiting_for_vectors"] == 0

@@ -48,19 +48,27 @@ def measured_sql(table: str) -> str:
 def build(connection, table: str, dimension: int) -> int:
     """The HNSW index on the table's vectors, then its ef_search measured and kept; returns it."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM data_{table} WHERE embedding IS NOT NULL")
-        # pgvector builds the graph in memory while it fits in maintenance_work_mem, and several
-        # times slower on disk past it (at 1M chunks, m 16: 38 minutes with 1 GB on a busy
-        # machine, 6 with room for the graph): room for the whole graph, a GB at least.
-        graph_mb = cursor.fetchone()[0] * (4 * dimension + 16 * OPTIONS["m"] + 64) * 1.5 / 2**20
-        cursor.execute(f"SET maintenance_work_mem = '{max(1024, int(graph_mb))}MB'")
-        options = ", ".join(f"{key} = {value}" for key, value in OPTIONS.items())
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS data_{table}_hnsw ON data_{table} USING hnsw (embedding vector_cosine_ops) WITH ({options})")
+        create_index(cursor, table, dimension)
         connection.commit()
         candidates = calibrate(cursor, table)
         cursor.execute(f"INSERT INTO {table}_meta VALUES ('ef_search', to_jsonb(%s)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (candidates,))
         connection.commit()
     return candidates
+
+
+def create_index(cursor, table: str, dimension: int, column: str = "embedding", name: str = "", concurrently: bool = False) -> None:
+    """The HNSW index on a vector column of the chunks table (`name`: data_TABLE_hnsw); a
+    re-embedding (`pgreembed`) builds one on its new column, `concurrently` so that writers
+    go on meanwhile (outside a transaction, then)."""
+    cursor.execute(f"SELECT count(*) FROM data_{table} WHERE {column} IS NOT NULL")
+    # pgvector builds the graph in memory while it fits in maintenance_work_mem, and several
+    # times slower on disk past it (at 1M chunks, m 16: 38 minutes with 1 GB on a busy
+    # machine, 6 with room for the graph): room for the whole graph, a GB at least.
+    graph_mb = cursor.fetchone()[0] * (4 * dimension + 16 * OPTIONS["m"] + 64) * 1.5 / 2**20
+    cursor.execute(f"SET maintenance_work_mem = '{max(1024, int(graph_mb))}MB'")
+    options = ", ".join(f"{key} = {value}" for key, value in OPTIONS.items())
+    how = "CONCURRENTLY " if concurrently else ""
+    cursor.execute(f"CREATE INDEX {how}IF NOT EXISTS {name or f'data_{table}_hnsw'} ON data_{table} USING hnsw ({column} vector_cosine_ops) WITH ({options})")
 
 
 def calibrate(cursor, table: str, target_recall: float = TARGET_RECALL, k: int = 10) -> int:

@@ -89,6 +89,7 @@ class PostgresStore:
     def dense(self, question: str, k: int, among: Collection[str] | None = None) -> list[NodeWithScore]:
         """The k chunks closest to the question's vector (cosine), best first; chunks without
         vectors are not seen. Exact unless the table has an HNSW index."""
+        self._check_model()
         vector = json.dumps(self._embed.get_query_embedding(question))
         where, params = _among(among)
         settings = pghnsw.settings(self.table, self._ef_search)
@@ -160,6 +161,7 @@ class PostgresStore:
         """Attach vectors to chunks written without them (by node id), in one transaction."""
         from psycopg2.extras import execute_values
 
+        self._check_model()
         with self._transaction() as cursor:
             rows = [(node_id, json.dumps(list(map(float, vector)))) for node_id, vector in vectors.items()]
             execute_values(
@@ -206,6 +208,17 @@ class PostgresStore:
         cursor.execute(f"INSERT INTO {self.table}_meta VALUES ('manifest', %s), ('version', '0') ON CONFLICT DO NOTHING", (json.dumps(self._manifest),))
         cursor.execute(f"SELECT value FROM {self.table}_meta WHERE key = 'manifest'")
         check_compatible(cursor.fetchone()[0], self._identity, redact(self.url))
+
+    def _check_model(self) -> None:
+        """A re-embedding (`pgreembed`) may have switched the store to another model since it was
+        opened: its vectors and this process's no longer compare, so it is refused, as on
+        opening (a primary-key read, a fraction of a vector search)."""
+        if not self._exists():
+            return
+        rows = self._query(f"SELECT value FROM {self.table}_meta WHERE key = 'manifest'")
+        if rows and rows[0][0] != self._manifest:
+            check_compatible(rows[0][0], self._identity, redact(self.url))
+            self._manifest = rows[0][0]
 
     def _read_manifest(self) -> dict | None:
         if not self._exists():
