@@ -60,3 +60,60 @@ def test_a_wire_story_on_several_sites_is_one_source_with_its_copies_listed(make
     assert citation.copies == others[citation.passage.article_id] and citation.to_dict()["copies"] == list(citation.copies)
     again = assistant.ingest_articles(copies)
     assert again.unchanged == ["afp-lexpress", "afp-ouest"], "the story found at ingest is not part of the content"
+
+
+# -- questions across articles: which came out first, which speaks of what, how a figure changed ----
+
+NEWS = [
+    Article(id="greve", title="Grève à la SNCF : le trafic perturbé", source="Le Figaro", date="2024-01-15",
+            text="La grève des contrôleurs de la SNCF a perturbé le trafic ce week-end. Un TGV sur deux a circulé samedi, selon la direction."),
+    Article(id="crues", title="Crues : la Bretagne sous les eaux", source="Libération", date="2024-02-10",
+            text="Les inondations ont touché 40 communes du Finistère. Les pompiers ont évacué 300 habitants pendant la nuit."),
+    Article(id="seisme", title="Séisme en Turquie", source="Le Monde", date="2024-02-06", text=MONDE),
+]
+
+
+def test_which_of_two_articles_came_out_first_is_said_with_their_titles_outlets_and_dates(make_assistant):
+    assistant = make_assistant()
+    assistant.ingest_articles(NEWS)
+    answer = assistant.ask("Du papier de Libération et de celui du Figaro, lequel est sorti d'abord ?")
+    assert answer.text.startswith("Le premier publié : « Grève à la SNCF : le trafic perturbé » (Le Figaro, 15 janvier 2024) [1].")
+    assert "Puis : « Crues : la Bretagne sous les eaux » (Libération, 10 février 2024) [2]." in answer.text
+    assert [c.passage.article_id for c in answer.citations] == ["greve", "crues"], "each article cited by its own sentence"
+    later = assistant.ask("Which came out last, the story on the floods or the one on the strike?")
+    assert later.text.startswith('Published last: "Crues : la Bretagne sous les eaux" (Libération, 10 February 2024) [1].')
+    assert [step.stage for step in later.trace][-1] == "summarize", "answered from the articles' dates: no model call"
+
+
+def test_which_article_speaks_of_something_is_named_with_its_sentence(make_assistant):
+    assistant = make_assistant()
+    assistant.ingest_articles(NEWS)
+    answer = assistant.ask("Des trois articles, lequel évoque les pompiers et les habitants évacués ?")
+    assert answer.text.startswith("« Crues : la Bretagne sous les eaux » (Libération, 10 février 2024) : « Les pompiers ont évacué 300 habitants")
+    assert [c.passage.article_id for c in answer.citations] == ["crues"]
+
+
+def test_the_article_a_question_picks_by_date_is_summarized_under_its_title(make_assistant):
+    assistant = make_assistant()
+    assistant.ingest_articles(NEWS)
+    answer = assistant.ask("De quoi parle l'article le plus ancien ?")
+    lines = answer.text.splitlines()
+    assert answer.outcome == "summary" and lines[0] == "« Grève à la SNCF : le trafic perturbé » (Le Figaro, 15 janvier 2024) :"
+    assert {c.passage.article_id for c in answer.citations} == {"greve"} and len(lines) == 1 + len(answer.citations)
+    newest = assistant.ask("Que dit le dernier article en date ?")
+    assert newest.text.startswith("« Crues : la Bretagne sous les eaux » (Libération, 10 février 2024) :")
+
+
+def test_a_comparison_finds_the_other_articles_figure_beyond_the_passages_the_model_read(make_assistant):
+    # One passage read (top_k=1): without the comparison asked, the other outlet's figure is not seen.
+    assistant = make_assistant({"bilan": "12 morts [1]."}, top_k=1)
+    assistant.ingest_articles(QUAKE)
+    plain = assistant.ask("Quel est le bilan du séisme en Turquie ?")
+    assert "autre chiffre" not in plain.text
+    answer = assistant.ask("Comment le bilan du séisme en Turquie a-t-il évolué d'un article à l'autre ?")
+    [mine] = [c for c in answer.citations if c.passage.source in ("Le Monde", "Le Figaro")][:1]
+    label = f"{mine.passage.source}, {'6 février 2024'}"
+    assert answer.text.startswith(f"12 morts ({label}) [{mine.n}]"), answer.text
+    other = next(c for c in answer.citations if c.passage.source == "Libération")
+    assert f"Libération, 7 février 2024 donne un autre chiffre : 15 morts [{other.n}]." in answer.text
+    assert len(answer.passages) == other.n, "the article added for the comparison is among the passages, numbered"

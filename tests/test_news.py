@@ -118,3 +118,13 @@ def test_with_the_real_models_a_date_and_an_outlet_question_cite_the_right_artic
     assert not nepal.refused and [(c.passage.source, c.passage.date) for c in nepal.citations][:1] == [("Libération", "2015-04-30")]
     minister = assistant.ask("Selon Le Figaro, qui est le ministre de l'Économie ?")
     assert not minister.refused and "Moscovici" in minister.text and cited_outlets(minister)[:1] == ["Le Figaro"]
+
+
+def test_questions_about_the_articles_themselves_are_answered_from_their_dates_and_titles(news):
+    first = news.ask("Lequel est paru d'abord : l'article de Sudinfo sur le couvre-feu ou celui de L'Express sur Manchester United ?")
+    assert first.text.startswith("Le premier publié : ") and "(Sudinfo, 24 décembre 2020) [1]" in first.text
+    assert "(L'Express, 26 décembre 2020) [2]" in first.text and cited_outlets(first) == ["Sudinfo", "L'Express"]
+    newest = news.ask("De quoi parle le dernier article en date de Radio-Canada ?")
+    heading = newest.text.splitlines()[0]
+    assert heading.endswith("(Radio-Canada, 24 août 2020) :") and "autobus" in heading, "the 2020 article, not the 2017 one"
+    assert set(cited_outlets(newest)) == {"Radio-Canada"} and newest.outcome == "summary"

@@ -213,3 +213,25 @@ def test_an_article_that_answers_is_never_refused_out_of_scope(make_assistant, t
     english = assistant.ask("In the Ouest-France testimony, who saw the flames?")
     scope_step = next(step for step in english.trace if step.stage == "scope")
     assert english.refusal_reason != "out_of_scope" and scope_step.details["articles"] == 1
+
+
+def test_an_order_with_no_subject_picks_the_newest_or_oldest_article_in_scope():
+    query, decision = scoped("Quel est l'article le plus récent du Figaro ?")
+    assert query.order == "latest" and query.among == {"figaro-1"} and decision.details["picked"] == "figaro-1"
+    query, _ = scoped("Que dit le plus ancien article de l'archive ?")
+    assert query.order == "oldest" and query.among == {"liberation-1"}, "an undated article has no place in an order"
+    query, _ = scoped("Quelles sont les dernières nouvelles sur la grève ?")
+    assert query.among is None, "a subject named: the articles on it are ranked by date, none picked"
+
+
+def test_an_order_or_an_outlet_the_request_words_carried_are_read_from_the_message():
+    # `understand` cuts a summary request to its subject, and with it the article noun (« le plus
+    # ancien article ») or the cue (« Que raconte ») that made the words an order or an outlet.
+    query = Query("De quoi parle le plus ancien article du Figaro ?", filters=filters(as_of=AS_OF))
+    query.question = "le plus ancien du Figaro ?"
+    Scope(Articles()).run(query)
+    assert query.order == "oldest" and query.among == {"figaro-2"}
+    query = Query("Que raconte Libération sur la grève ?", filters=filters(as_of=AS_OF))
+    query.question = "Libération sur la grève ?"
+    Scope(Articles()).run(query)
+    assert query.among == {"liberation-1"} and query.question == "sur la grève ?"

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from ..outlet_names import outlet_aliases, site_domain
 from ..reading.outlets import find_outlets
+from ..reading.requests import names_no_subject, which_first
 from ..reading.when import When, parse_when
 from ..store.contract import Store
 from ..types import Filters
@@ -60,8 +61,14 @@ class Scope:
             when, rest = When(), query.question
         known = [name for r in records.values() for name in (r.get("source"), site_domain(r.get("url"))) if name]
         outlets, rest = find_outlets(rest, known)
+        if not outlets and query.message != query.question and find_outlets(query.message, known)[0]:
+            # `understand` cut a request's words (« Que raconte Gala sur … » -> « Gala sur … »),
+            # which were what made the name an outlet: read it after the same cue.
+            outlets, rest = find_outlets(f"selon {rest}", known)
         query.question = rest or query.question  # « Le plus récent ? »: nothing left to cut to
-        query.order = when.order
+        # « De quoi parle le plus ancien article ? » was cut to its subject by `understand`
+        # (« le plus ancien »), which lost the article noun that makes it an order: read the message.
+        query.order = when.order or (parse_when(query.message, filters.as_of)[0].order if query.message != query.question else None)
         details = {"when": when.to_dict(), "outlets": list(outlets.names), "missing_outlets": list(outlets.missing), "question": query.question}
         if undated:
             details["dates_ignored"] = "no article has a publication date"
@@ -77,6 +84,13 @@ class Scope:
         query.scope_notice = notice
         if notice:
             details["notice"] = {"outlets": list(notice.outlets), "since": _iso(notice.since), "until": _iso(notice.until)}
+        if query.order and names_no_subject(rest) and not which_first(query.message):
+            # « Quel est l'article le plus récent du Monde ? » names no subject to search for: the
+            # article is the newest (oldest) of those in scope, whatever it is about.
+            picked = _extreme(records, chosen if among is None else among, query.order)
+            if picked:
+                among = {picked}
+                details["picked"] = picked
         if among is None and len(chosen) == len(records):
             return Decision("all articles, none matching what the question names" if notice else "all articles", details)
         query.among = chosen if among is None else among
@@ -106,6 +120,14 @@ def _narrow(records: dict, chosen: set[str], names: tuple[str, ...], missing: tu
     if not (outlets or period_given_up):
         return among, None
     return among, ScopeNotice(outlets, since if period_given_up else None, until if period_given_up else None)
+
+
+def _extreme(records: dict, ids: set[str], order: str) -> str | None:
+    """The newest (order "latest") or oldest dated article of `ids` (None when none is dated)."""
+    dated = [(records[i]["date"][:10], i) for i in ids if records[i].get("date")]
+    if not dated:
+        return None
+    return (max(dated) if order == "latest" else min(dated))[1]
 
 
 def filters(since=None, until=None, sources=(), as_of=None) -> Filters:

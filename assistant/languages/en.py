@@ -51,6 +51,15 @@ WHY = {
 }
 QUOTE = 'The article says: "{quote}" [{n}].'
 OTHER_FIGURE = "{outlet} gives another figure: {figure}."
+ARTICLES = {
+    "first": 'Published first: "{title}" ({label}).',
+    "last": 'Published last: "{title}" ({label}).',
+    "then": 'Then: "{title}" ({label}).',
+    "before": 'Before: "{title}" ({label}).',
+    "undated": 'Undated: "{title}" ({label}).',
+    "which": '"{title}" ({label}): "{quote}"',
+    "heading": '"{title}" ({label}):',
+}
 SCOPE_NOTICE = {
     "notice": "No article {what} in the archive; here is what the others say:",
     "outlet": "from {outlet}",

@@ -63,6 +63,15 @@ WHY = {
 }
 QUOTE = "El artículo dice: «{quote}» [{n}]."
 OTHER_FIGURE = "{outlet} da otra cifra: {figure}."
+ARTICLES = {
+    "first": "El primero publicado: «{title}» ({label}).",
+    "last": "El último publicado: «{title}» ({label}).",
+    "then": "Después: «{title}» ({label}).",
+    "before": "Antes: «{title}» ({label}).",
+    "undated": "Sin fecha: «{title}» ({label}).",
+    "which": "«{title}» ({label}): «{quote}»",
+    "heading": "«{title}» ({label}):",
+}
 SCOPE_NOTICE = {
     "notice": "Ningún artículo {what} en el archivo; esto es lo que dicen los demás:",
     "outlet": "de {outlet}",

@@ -72,6 +72,17 @@ WHY = {
 }
 QUOTE = "L'article dit : « {quote} » [{n}]."  # the source's sentence given verbatim
 OTHER_FIGURE = "{outlet} donne un autre chiffre : {figure}."  # its citation marker follows
+# Questions about the articles themselves (`summarize`): which came out first, which speaks of
+# something, what the one picked by its date says.
+ARTICLES = {
+    "first": "Le premier publié : « {title} » ({label}).",
+    "last": "Le dernier publié : « {title} » ({label}).",
+    "then": "Puis : « {title} » ({label}).",
+    "before": "Avant : « {title} » ({label}).",
+    "undated": "Sans date : « {title} » ({label}).",
+    "which": "« {title} » ({label}) : « {quote} »",
+    "heading": "« {title} » ({label}) :",
+}
 # The question named an outlet or a period no indexed article matches, so every article was
 # searched: said before the answer (`rendering.notice_text`; « {what} » joins the parts below).
 SCOPE_NOTICE = {
