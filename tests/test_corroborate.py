@@ -117,3 +117,15 @@ def test_a_comparison_finds_the_other_articles_figure_beyond_the_passages_the_mo
     other = next(c for c in answer.citations if c.passage.source == "Libération")
     assert f"Libération, 7 février 2024 donne un autre chiffre : 15 morts [{other.n}]." in answer.text
     assert len(answer.passages) == other.n, "the article added for the comparison is among the passages, numbered"
+
+
+def test_the_latest_news_on_a_subject_is_the_newest_articles_summary_under_its_title(make_assistant):
+    later = Article(id="greve-2", title="SNCF : la grève reconduite", source="Ouest-France", date="2024-01-18",
+                    text="La grève des contrôleurs de la SNCF est reconduite jusqu'à dimanche. Deux TGV sur trois circuleront, selon la direction.")
+    assistant = make_assistant()
+    assistant.ingest_articles([*NEWS, later])
+    for question in ("Quoi de neuf sur la grève des contrôleurs de la SNCF ?", "What's the latest on the SNCF strike?"):
+        answer = assistant.ask(question)
+        heading = answer.text.splitlines()[0]
+        assert answer.outcome == "summary" and heading.startswith(("« SNCF : la grève reconduite » (Ouest-France, 18 ", '"SNCF')), answer.text
+        assert {c.passage.article_id for c in answer.citations} == {"greve-2"}

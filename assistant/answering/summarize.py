@@ -36,7 +36,11 @@ from .retrieve import ON_SUBJECT, passage_of, relative_score_fusion
 
 _ARTICLE = re.compile(
     r"\b(?:r[ée]sum(?:e|é|er|ez)|synth[èe]se|de quoi parle|que raconte|l'essentiel d|summari[sz]e|summary of|"
-    r"what is (?:this|the) (?:article|story) about|gist of|tl;?dr)\b",
+    r"what is (?:this|the) (?:article|story) about|gist of|tl;?dr|"
+    # « Quelles sont les dernières nouvelles sur … ? », "What's the latest on …?": what the newest
+    # article on it says (`retrieve` puts it first), under its title
+    r"(?:quelles sont )?les (?:dernières|plus récentes) (?:nouvelles|informations|infos|actualités|actus)|quoi de neuf|"
+    r"what(?:'s| is| are) (?:new|the latest(?: news)?)|the latest news)\b",
     re.IGNORECASE,
 )
 _OVERVIEW = re.compile(
@@ -132,7 +136,7 @@ class Summarize:
             lines.append(f"– {passage.text[start:end].strip()} [{n}]" + (f" ({label})" if label else ""))
             if all(c.n != n or c.quote_start != passage.start + start for c in query.citations):
                 query.citations.append(Citation(n, passage, passage.text[start:end], passage.start + start, passage.start + end))
-        if picked and kind == "article":  # the reader did not name it: say which article this is
+        if kind == "article" and (picked or query.order):  # chosen by its date: say which article this is
             first = passages[0]
             lines.insert(0, self._phrase(query, "heading", first))
         query.summary, query.outcome = lines, "summary"
