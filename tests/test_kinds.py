@@ -88,3 +88,4 @@ def test_a_question_about_a_change_or_a_difference():
     assert asks_change("Quelle différence entre le chiffre du ministère et celui des syndicats ?")
     assert asks_change("How did the death toll change between the two reports?")
     assert not asks_change("Combien de morts a fait le séisme ?")
+    assert not asks_change("Combien de députés ont voté contre le projet de loi ?"), "« contre » is as often a vote or a match"

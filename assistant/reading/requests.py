@@ -33,8 +33,8 @@ _WHICH_SPEAKS = re.compile(rf"\b{_WHICH}\b\s+(?:(?:des|de ces|of the|of these) (
 # « Des deux articles de Radio-Canada, lequel parle … »: the choice may come before the question word.
 _AMONG_SPEAKS = re.compile(rf"\b(?:des|de ces|of the|of these) (?:deux|trois|two|three)\b.*\b{_WHICH}\b\s+{_SPEAKS}\b")
 _CHANGE = re.compile(
-    r"\b(?:evolue|evoluer|evolution|change|changer|changement|varie|varier|difference|differe|differents?|ecart|compare|comparer|comparaison|"
-    r"par rapport|plutot que|contre|changed|evolved|differ|differs|difference|compared?|versus|vs|gap)\b"
+    r"\b(?:evolue|evoluer|evolution|change|changer|changement|varie|varier|difference|differe|ecart|compare|comparer|comparaison|"
+    r"par rapport|plutot que|changed|evolved|differ|differs|difference|compared?|versus|vs|gap)\b"
 )
 
 # Words a question about an article uses without naming its subject: « Quel est l'article le
