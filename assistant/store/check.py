@@ -19,6 +19,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from ..errors import AssistantError
+from .records import chunk_node, keyword_text
 
 SAMPLE = 16  # chunks embedded again and compared with their stored vectors
 AGREES = 0.98  # the cosine they must reach (the same model gives 0.9999 and more)
@@ -63,9 +64,11 @@ class Report:
         if self.lost:
             lines += ["Lost, to ingest again from their sources:", *(f"  - {what}" for what in self.lost)]
         if not self.findings:
-            lines.append("No problem remains." if self.repaired else "No problem found.")
+            gone = "; the articles above are no longer in the index." if self.lost else "."
+            lines.append(f"No problem remains{gone}" if self.repaired else "No problem found.")
             return "\n".join(lines)
-        lines.append(f"{len(self.findings)} problem{'s' if len(self.findings) > 1 else ''}" + (" remain:" if self.repaired else ":"))
+        many = len(self.findings) > 1
+        lines.append(f"{len(self.findings)} problem{'s' if many else ''}" + ((" remain:" if many else " remains:") if self.repaired else ":"))
         for number, finding in enumerate(self.findings, 1):
             lines += [f"  {number}. {finding.problem}", f"     {'repair' if finding.repairable else 'to do'}: {finding.remedy}"]
         repairable = sum(f.repairable for f in self.findings)
@@ -114,11 +117,59 @@ def check(where: str, load_model: Loader, repair: bool = False) -> Report:
     return check_folder(folder_path(where), Model(load_model), repair)
 
 
+def model_findings(manifest: dict, model: Model) -> list[Finding]:
+    """The manifest against the model the assistant is set to: it must load, be the index's (name
+    and prefixes), and give the index's dimension. A model found unfit is not used afterwards."""
+    loaded = model.get()
+    if loaded is None:
+        return [Finding(f"the embedding model cannot be loaded here ({model.error})", NO_MODEL, False)]
+    embed, identity = loaded
+    for key in IDENTITY_KEYS:
+        built, set_to = manifest.get(key), identity.get(key)
+        if built != set_to:
+            model.error = "it is not the index's model"
+            problem = f"the index was built with {key.replace('_', ' ')} {built!r}, the assistant is set to {set_to!r}: it refuses the index"
+            return [Finding(problem, OTHER_SETTING, False)]
+    dimension = len(embed.get_query_embedding("dimension"))
+    if dimension != manifest["dimension"]:
+        model.error = "its vectors have another dimension"
+        return [Finding(f"the embedding model installed gives {dimension} dimensions, the index holds {manifest['dimension']}", OTHER_MODEL, False)]
+    return []
+
+
+def compare_sample(sample: list[tuple[np.ndarray, dict]], manifest: dict, model: Model, checked: list[str], findings: list[Finding]) -> None:
+    """Embed the sampled chunks ({id, text, metadata}) again and compare each with its stored
+    vector: a line in `checked` when they agree, a finding when they do not."""
+    loaded = model.get()
+    if loaded is None:
+        checked.append(f"vectors: not compared with the model ({model.error})")
+        return
+    # A chunk is embedded with its title, or without it where the title is only the text's first
+    # sentence; a large ingest's background embedding and a re-embedding may differ on which.
+    texts = [keyword_text(chunk_node(chunk["id"], chunk["text"], chunk["metadata"], embed_title=title)) for _, chunk in sample for title in (True, False)]
+    fresh = np.asarray(loaded[0].get_text_embedding_batch(texts), dtype=np.float32).reshape(len(sample), 2, -1)
+    cosines = [max(cosine(stored, vector) for vector in pair) for (stored, _), pair in zip(sample, fresh)]
+    low = min(cosines)
+    if low >= AGREES:
+        checked.append(f"vectors: {len(cosines)} chunks embedded again agree with those stored (cosine {low:.4f} at worst)")
+        return
+    disagree = sum(c < AGREES for c in cosines)
+    findings.append(
+        Finding(
+            f"{disagree} of {len(cosines)} chunks embedded again with {manifest['embed_model']} disagree with their stored vectors "
+            f"(cosine {low:.3f} at worst, {AGREES} expected): the model installed is not the one that made them",
+            OTHER_MODEL,
+            False,
+        )
+    )
+
+
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Of two vectors; 1 for two zero vectors (a text without a word, embedded alike twice)."""
     norm = float(np.linalg.norm(a) * np.linalg.norm(b))
     return float(a @ b) / norm if norm else (1.0 if not a.any() and not b.any() else 0.0)
 
 
+NO_MODEL = "install it, or point --embed-model at it: questions and ingests need it"
 OTHER_SETTING = "use the index's model (--embed-model / ASSISTANT_EMBED_MODEL), or re-embed the index with this one (`assistant reembed`)"
 OTHER_MODEL = "install the model the index was made with, or re-embed the index with this one (`assistant reembed`)"

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import IndexStoreError
 from . import bands, folder, layouts
-from .check import AGREES, IDENTITY_KEYS, OTHER_MODEL, OTHER_SETTING, SAMPLE, Finding, Model, Report, cosine
+from .check import IDENTITY_KEYS, SAMPLE, Finding, Model, Report, compare_sample, model_findings
 from .contract import MANIFEST_KEYS
 from .folder import ARTICLES, BANDS, CHECKSUMS, CHUNKS, MANIFEST, POINTER, VECTORS, Catalog, Segment
 from .keywords import COUNTS, LENGTHS, TERMS, TermCounts, tokens
@@ -160,27 +160,7 @@ class FolderCheck:
             self.manifest = None
             return
         self.checked.append(f"manifest: {self.manifest['embed_model']}, {self.manifest['dimension']} dimensions, keywords in {keyword_language(self.manifest)}")
-        self._check_model()
-
-    def _check_model(self) -> None:
-        loaded = self.model.get()
-        if loaded is None:
-            self._found(
-                f"the embedding model cannot be loaded here ({self.model.error})", "install it, or point --embed-model at it: questions and ingests need it"
-            )
-            return
-        embed, identity = loaded
-        different = [key for key in IDENTITY_KEYS if self.manifest.get(key) != identity.get(key)]
-        if different:
-            key = different[0]
-            built, set_to = self.manifest.get(key), identity.get(key)
-            self._found(f"the index was built with {key.replace('_', ' ')} {built!r}, the assistant is set to {set_to!r}: it refuses the index", OTHER_SETTING)
-            self.model.error = "it is not the index's model"
-            return
-        dimension = len(embed.get_query_embedding("dimension"))
-        if dimension != self.manifest["dimension"]:
-            self._found(f"the embedding model installed gives {dimension} dimensions, the index holds {self.manifest['dimension']}", OTHER_MODEL)
-            self.model.error = "its vectors have another dimension"
+        self.findings += model_findings(self.manifest, self.model)
 
     # -- catalogs ----------------------------------------------------------------------------
 
@@ -215,9 +195,15 @@ class FolderCheck:
             problem = f"the live catalog is damaged ({damaged[live]})"
         else:
             problem = f"the live catalog {live} is missing ({POINTER} names it)"
-        since = f"{_catalog_name(base)} and the {newer} segment{'s' if newer != 1 else ''} written after it" if base else f"the {newer} segments on disk"
+        since = f"{_catalog_name(base)} and the {_count(newer, 'segment')} written after it" if base else f"the {_count(newer, 'segment')} on disk"
         remedy = f"make a new one from {since} (an article removed after {'it' if base else 'they were written'} comes back: remove it again)"
-        self._found(problem, remedy, lambda: self.repaired.append(f"made the live catalog again from {since}"))
+
+        def remake() -> None:  # committed with the rest; the damaged one goes
+            if live in damaged:
+                (self.dir / live).unlink(missing_ok=True)
+            self.repaired.append(f"made the live catalog again from {since}")
+
+        self._found(problem, remedy, remake)
 
     def _rebuilt(self, base: Catalog | None) -> tuple[Catalog, int]:
         """The live catalog made again: `base` (the newest intact one) with the segments written
@@ -385,27 +371,9 @@ class FolderCheck:
         candidates = [(part, row) for part in readable for row in _live_rows(part) if row < len(part.rows) and part.rows[row] is not None]
         if not candidates or self.manifest is None:
             return
-        loaded = self.model.get()
-        if loaded is None:
-            self.checked.append(f"vectors: not compared with the model ({self.model.error})")
-            return
         chosen = [candidates[n] for n in sorted(np.random.default_rng(0).permutation(len(candidates))[:SAMPLE].tolist())]
-        # A chunk is embedded with its title, or without it where the title is only the text's
-        # first sentence; a large ingest's background embedding and a re-embedding may differ on
-        # which: either agrees.
-        texts = [_words(part.rows[row], title) for part, row in chosen for title in (True, False)]
-        fresh = np.asarray(loaded[0].get_text_embedding_batch(texts), dtype=np.float32).reshape(len(chosen), 2, -1)
-        cosines = [max(cosine(np.asarray(part.vectors[row], dtype=np.float32), vector) for vector in pair) for (part, row), pair in zip(chosen, fresh)]
-        low = min(cosines)
-        if low < AGREES:
-            disagree = sum(c < AGREES for c in cosines)
-            self._found(
-                f"{disagree} of {len(cosines)} chunks embedded again with {self.manifest['embed_model']} disagree with their stored vectors "
-                f"(cosine {low:.3f} at worst, {AGREES} expected): the model installed is not the one that made them",
-                OTHER_MODEL,
-            )
-        else:
-            self.checked.append(f"vectors: {len(cosines)} chunks embedded again agree with those stored (cosine {low:.4f} at worst)")
+        sample = [(np.asarray(part.vectors[row], dtype=np.float32), part.rows[row]) for part, row in chosen]
+        compare_sample(sample, self.manifest, self.model, self.checked, self.findings)
 
     def _check_trained(self) -> None:
         """Past the size where vector search uses inverted lists, their trained form must be kept
@@ -442,7 +410,7 @@ class FolderCheck:
     def _summarise(self) -> None:
         articles = sum(len(part.live()) for part in self.parts)
         chunks = sum(len(_live_rows(part)) for part in self.parts)
-        self.checked.append(f"{len(self.parts)} segments, {articles} articles, {chunks} chunks")
+        self.checked.append(f"{_count(len(self.parts), 'segment')}, {_count(articles, 'article')}, {_count(chunks, 'chunk')}")
         verified = sum(part.verified for part in self.parts)
         unchecked = sum(1 for part in self.parts if part.verified == 0 and not part.bad)
         line = f"checksums: {verified} files verified"
@@ -455,7 +423,8 @@ class FolderCheck:
         and what was lost."""
         if self.catalog is None or not any(f.repairable for f in self.findings):
             return self.repaired, self.lost
-        commits = [_commit_of_catalog(p.name) for p in self.dir.glob("catalog-*.json")]
+        # Above every catalog and segment on disk: segments written after a catalog keep numbers above its own.
+        commits = [_commit_of_catalog(p.name) for p in self.dir.glob("catalog-*.json")] + [_commit_of(p.name) for p in self.dir.glob("seg-*")]
         self.draft = self.catalog.next()
         self.draft.commit = max([self.catalog.commit, *commits]) + 1
         before = json.dumps(self.draft.segments, sort_keys=True)
@@ -465,7 +434,7 @@ class FolderCheck:
         self._drop_empty()
         if self.rebuilt or json.dumps(self.draft.segments, sort_keys=True) != before:
             name = folder.commit(self.dir, self.draft)
-            self.repaired.append(f"committed {name} ({len(self.draft.segments)} segments)")
+            self.repaired.append(f"committed {name} ({_count(len(self.draft.segments), 'segment')})")
         if self._retrain:
             self._open_store()
         return self.repaired, self.lost
@@ -478,7 +447,7 @@ class FolderCheck:
         if lost:
             self.lost += lost
         elif part.articles is None or part.rows is None:
-            self.lost.append(f"the articles of {part.name} ({part.entry['chunks']} chunks; their ids were in it)")
+            self.lost.append(f"the articles of {part.name} ({_count(part.entry['chunks'], 'chunk')}; their ids were in it)")
         if not kept:
             self.repaired.append(f"dropped {part.name}: nothing in it could be kept")
             return
@@ -611,11 +580,7 @@ def _lost(part: Part) -> list[str]:
 def _ingested_text(chunk: dict, record: dict) -> str:
     """A chunk's words as ingested (`records.keyword_text`): with the title, unless the title is
     only the text's first sentence."""
-    return _words(chunk, not record.get("title_from_text"))
-
-
-def _words(chunk: dict, title: bool) -> str:
-    return keyword_text(chunk_node(chunk["id"], chunk["text"], chunk["metadata"], embed_title=title))
+    return keyword_text(chunk_node(chunk["id"], chunk["text"], chunk["metadata"], embed_title=not record.get("title_from_text")))
 
 
 def _unlink(path: Path, repaired: list[str]) -> Callable[[], None]:

@@ -202,6 +202,8 @@ class FolderStore:
 
     def _read_manifest(self) -> dict | None:
         manifest = folder.live_manifest(self.index_dir)
+        if manifest is None and folder.live_catalog(self.index_dir) is not None:  # written before any catalog: lost since
+            raise folder.damaged(self.index_dir, f"{folder.MANIFEST} is missing")
         if manifest is not None:
             check_compatible(manifest, self._identity, self.index_dir)
         self._manifest_on_disk = manifest is not None

@@ -28,6 +28,7 @@ from collections.abc import Collection, Sequence
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from ..errors import IndexStoreError
 from ..types import Article
 from . import pgbands, pghnsw, pgkeywords
 from .layouts import APPROXIMATE_FROM
@@ -35,6 +36,7 @@ from .pgconnect import Connections, parse_url, redact
 from .records import article_record, check_compatible, chunk_node, content_hash, keyword_language, keyword_text, new_manifest, write_status
 
 REPLAY_WAIT_S = 10.0
+MISSING = ("42P01", "42703")  # SQLSTATE undefined_table, undefined_column: a table or column dropped by hand
 
 
 class PostgresStore:
@@ -258,7 +260,15 @@ class PostgresStore:
         with self._connection(primary) as connection, connection.cursor() as cursor:
             for setting in settings:
                 cursor.execute(setting)
-            cursor.execute(sql, params)
+            try:
+                cursor.execute(sql, params)
+            except Exception as error:
+                if getattr(error, "pgcode", None) in MISSING:
+                    raise IndexStoreError(
+                        f"the index in {redact(self.url)} is damaged ({str(error).splitlines()[0]}): "
+                        f"run `assistant check --repair --store {redact(self.url)}`, which repairs what can be rebuilt and names what cannot"
+                    ) from error
+                raise
             rows = cursor.fetchall()
             connection.rollback()  # reads only: end the transaction, drop the SET LOCALs
             return rows
