@@ -45,6 +45,7 @@ class Assistant:
         self._embed = embed_model or load_embedding(settings)
         self._generator = generator
         self._model_loaded = generator is not None
+        self._loading = threading.Lock()  # a question and the background warm-up load it once
         self._identity = embedding_identity(self._embed)
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self.store: Store = open_store(settings, self._embed, {**self._identity, "language": settings.index_language}, chunking)
@@ -248,24 +249,46 @@ class Assistant:
         """The local LLM, loaded on first use (assembling the model file the first time)."""
         if self._generator is not None:
             return self._generator
-        path = model_path(self.settings.llm, self.settings.cache_dir)
-        generator = load_generator(path, self.settings.context_window, self.settings.threads)
-        # The fixed instructions and examples open every answer prompt: their state is read
-        # once per machine and then loaded from the cache, so no question pays for them.
-        generator.prime(prompts.answer_messages("[1] …", "…", languages.name("fr")), self.settings.cache_dir / "prompt-states")
-        self._model_loaded = True
-        return generator
+        with self._loading:
+            if self._generator is not None:  # loaded while this call waited
+                return self._generator
+            path = model_path(self.settings.llm, self.settings.cache_dir)
+            generator = load_generator(path, self.settings.context_window, self.settings.threads)
+            # The fixed instructions and examples open every answer prompt: their state is read
+            # once per machine and then loaded from the cache, so no question pays for them.
+            generator.prime(prompts.answer_messages("[1] …", "…", languages.name("fr")), self.settings.cache_dir / "prompt-states")
+            self._generator, self._model_loaded = generator, True
+            return generator
 
     @property
     def model_loaded(self) -> bool:
-        """Whether the LLM is in memory (`assistant serve` loads it before it listens; the page,
-        on its first question)."""
+        """Whether the LLM is in memory (`assistant chat` and `serve` load it in the background
+        as they open: `warm_up`; otherwise the first question loads it)."""
         return self._model_loaded
 
-    def warm_up(self) -> None:
-        """Load the LLM and the fixed part of the answer prompt now, so that the first question
-        a user asks does not wait for them."""
-        self.generator  # noqa: B018 (loading is the point)
+    def warm_up(self, background: bool = False) -> threading.Thread | None:
+        """Load the embedding model, the LLM and the fixed part of the answer prompt now, so that
+        the first question a user asks does not wait for them.
+
+        Args:
+            background: load in a thread and return it at once, so that a page or an API can
+                open meanwhile (a question asked before the end waits for the model; a model
+                that cannot load fails that question with the error, as without warming up).
+        """
+        if not background:
+            self._embed.get_query_embedding("")  # loads the model (e5-onnx: converted once)
+            self.generator  # noqa: B018 (loading is the point)
+            return None
+
+        def load() -> None:
+            try:
+                self.warm_up()
+            except Exception:  # noqa: BLE001 (the first question raises it again, where a user sees it)
+                pass
+
+        thread = threading.Thread(target=load, name="assistant-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def _query(self, message: str, history: History, since=None, until=None, sources=(), as_of=None) -> Query:
         message = (message or "").strip()

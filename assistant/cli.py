@@ -340,8 +340,10 @@ def _assistant_for_chat(args):
     if not assistant.articles():
         print(f"Building the index from the sample article {SAMPLE_ARTICLE.name}…", file=sys.stderr)
         assistant.ingest([SAMPLE_ARTICLE], progress=True)
-    print("Loading the language model…", file=sys.stderr)
-    assistant.warm_up()  # load (and assemble, the first time) before the page opens
+    # The models load (and the LLM is assembled, the first time) while the page opens: a question
+    # asked before they are ready waits for them
+    print("Loading the models in the background…", file=sys.stderr)
+    assistant.warm_up(background=True)
     return assistant
 
 

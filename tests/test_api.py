@@ -158,3 +158,34 @@ def test_passages_on_the_topic_without_a_sentence_that_answers_are_refused_befor
 
     lenient = make_assistant({"Quand": "Mardi [1]."}, index_dir=strict.settings.index_dir, min_relevance=0.6, min_sentence_relevance=0.5)
     assert lenient.ask(question).refusal_reason is None
+
+
+def test_warming_up_in_the_background_loads_the_model_once_while_a_question_waits_for_it(monkeypatch, tmp_path):
+    import threading
+
+    from assistant import api
+    from assistant.config import Settings
+    from tests.conftest import HashEmbedding, ScriptedGenerator
+
+    assistant = api.Assistant(Settings(index_dir=tmp_path / "index"), embed_model=HashEmbedding())
+    loads, release = [], threading.Event()
+
+    class Loaded(ScriptedGenerator):
+        def prime(self, messages, directory=None):  # the real one reads the fixed prompt
+            pass
+
+    def slow_load(path, context_window, threads):  # stands for reading a model of a GB
+        loads.append(path)
+        release.wait(5)
+        return Loaded()
+
+    monkeypatch.setattr(api, "model_path", lambda name, cache_dir: name)
+    monkeypatch.setattr(api, "load_generator", slow_load)
+    thread = assistant.warm_up(background=True)
+    assert thread.is_alive() and not assistant.model_loaded, "it returns before the model is in memory"
+    asker = threading.Thread(target=lambda: assistant.generator)
+    asker.start()
+    release.set()
+    thread.join(5)
+    asker.join(5)
+    assert assistant.model_loaded and len(loads) == 1, "the question waited for the load under way instead of loading again"
