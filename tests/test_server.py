@@ -208,7 +208,7 @@ def test_rest_articles_listed_added_by_upload_and_removed(client, tmp_path):
     assert client.delete(f"/api/articles/{new_id}").json() == {"removed": new_id}
     assert client.delete(f"/api/articles/{new_id}").status_code == 404
     assert client.get("/api/info").json()["articles"] == 1
-    assert client.get("/api/health").json() == {"status": "ok", "articles": 1, "model_loaded": True, "answering": False, "waiting": 0}
+    assert client.get("/api/health").json() == {"status": "ok", "articles": 1, "model_loaded": True, "answering": False, "waiting": 0, "writer": None}
 
 
 # -- one answer at a time --------------------------------------------------------------------
@@ -443,6 +443,24 @@ def test_health_says_503_and_why_when_the_index_cannot_be_read(assistant, monkey
     monkeypatch.setattr(assistant, "articles", unreadable)
     reply = client.get("/api/health")
     assert reply.status_code == 503 and reply.json()["status"] == "unavailable" and "damaged" in reply.json()["index"]
+
+
+@pytest.mark.slow
+def test_health_names_the_process_that_holds_the_index_write_lock(assistant):
+    import subprocess
+    import sys
+
+    # another process in the middle of a write: it holds the lock until its stdin closes
+    holding = "import sys; from pathlib import Path; from assistant.store.lock import writer_lock\n"
+    holding += "with writer_lock(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()"
+    writer = subprocess.Popen([sys.executable, "-c", holding, str(assistant.settings.index_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    client = TestClient(create_server(assistant, page=False))
+    try:
+        assert writer.stdout.readline().strip() == "held"
+        assert client.get("/api/health").json()["writer"] == str(writer.pid)
+    finally:
+        writer.communicate("", timeout=10)
+    assert client.get("/api/health").json()["writer"] is None, "released when the write ends"
 
 
 def test_metrics_need_a_key_when_keys_are_set(assistant):

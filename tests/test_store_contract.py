@@ -3,7 +3,9 @@ in-memory store run the same tests, opened through `open_location` as the assist
 
 import dataclasses
 import inspect
+import os
 import re
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -54,6 +56,26 @@ def test_a_write_is_found_by_articles_dense_and_keywords(where):
     dense, sparse = store.dense("pont sur le Rhône à Lyon", 2), store.keywords("pistes cyclables à Paris", 2)
     assert ids(dense)[0] == "pont" and ids(sparse) == ["velo"] and best_first(dense)
     assert dense[0].node.text == PONT.text and dense[0].node.metadata["end"] == len(PONT.text)
+    assert store.writer() is None, "nobody holds the write lock once the write returned"
+
+
+def test_the_writer_is_whoever_holds_the_write_lock(where):
+    store = open_at(where)
+    store.write(put=[nodes_of(PONT)])
+    if where.startswith("postgresql"):
+        other = psycopg2.connect(where.split("?")[0])  # a writer elsewhere, mid-write
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s)), pg_backend_pid()", (f"assistant:{store.table}",))
+                assert store.writer() == f"backend {cursor.fetchone()[1]}"
+        finally:
+            other.close()
+    elif not where.startswith("memory"):
+        from assistant.store.lock import writer_lock
+
+        with writer_lock(Path(where)):
+            assert store.writer() == str(os.getpid())
+    assert store.writer() is None
 
 
 def signed(article: Article) -> Article:
@@ -173,7 +195,8 @@ def test_the_memory_store_scores_as_the_folder(tmp_path):
 
 def test_every_store_has_every_method_of_the_contract_with_its_signature(tmp_path):
     members = {name: value for name, value in vars(Store).items() if not name.startswith("_")}
-    assert set(members) == {"articles", "records", "status", "duplicate_candidates", "write", "waiting", "set_vectors", "dense", "keywords", "manifest", "info"}
+    contract = {"articles", "records", "status", "duplicate_candidates", "write", "waiting", "set_vectors", "dense", "keywords", "manifest", "writer", "info"}
+    assert set(members) == contract
     for store in STORES:
         for name, member in members.items():
             found = inspect.getattr_static(store, name, None)

@@ -80,10 +80,12 @@ def health_router(queue: AnswerQueue) -> APIRouter:
 
     @routes.get("/health", response_model=None)
     def health() -> dict | JSONResponse:
-        """Up, how many articles, whether the model is loaded, and whether an answer is being
-        written or waiting; 503 when the index cannot be read (the reason given)."""
+        """Up, how many articles, whether the model is loaded, whether an answer is being
+        written or waiting, and who holds the index's write lock (an ingest at work: its process
+        id, else null); 503 when the index cannot be read (the reason given)."""
         busy = {"model_loaded": queue.model_loaded, "answering": queue.busy, "waiting": queue.waiting}
         try:
+            busy["writer"] = queue.store.writer()
             articles = len(queue.articles())
         except AssistantError as error:
             return JSONResponse({"status": "unavailable", "index": str(error), **busy}, status_code=503)

@@ -119,6 +119,11 @@ class Store(Protocol):
         and passage prefixes, dimension, chunking, package versions. Fixed by the first write."""
         ...
 
+    def writer(self) -> str | None:
+        """Who holds the store's write lock now (a process id: the folder's, the server's
+        backend), None when nobody writes: what a health check reports."""
+        ...
+
     def info(self) -> dict:
         """What `assistant info` shows of the store: at least `INFO_KEYS` (where it is, with
         any password hidden; articles; chunks; chunks waiting for vectors; the vector search in

@@ -28,7 +28,7 @@ from . import bands, folder, keywords
 from .folder import Catalog, Segment
 from .keywords import TermCounts
 from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
-from .lock import writer_lock
+from .lock import holder, writer_lock
 from .records import article_record, check_compatible, keyword_language, keyword_text, new_manifest, write_status
 from .vectors import Vectors
 
@@ -116,6 +116,9 @@ class FolderStore:
     @property
     def manifest(self) -> dict:
         return self._manifest
+
+    def writer(self) -> str | None:
+        return holder(self.index_dir)
 
     def info(self) -> dict:
         """What `assistant info` shows of the store."""

@@ -68,6 +68,23 @@ def _in_process(path: Path):
         yield
 
 
+def holder(index_dir: Path) -> str | None:
+    """The process id holding the folder's writer lock, None when no process does. A shared lock
+    tried on a handle of our own: it fails while any process, this one included, holds the
+    exclusive one."""
+    path = index_dir / LOCK
+    try:
+        with path.open("r") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return _holder(path)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return None
+    except FileNotFoundError:  # never written
+        return None
+
+
 def _holder(path: Path) -> str:
     try:
         return path.read_text().strip() or "?"

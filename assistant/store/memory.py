@@ -163,6 +163,9 @@ class MemoryStore:
         self._now()
         return self._manifest
 
+    def writer(self) -> str | None:
+        return None  # a write holds the process's own lock only for the time of a call
+
     def info(self) -> dict:
         contents = self._now()
         waiting = sum(chunk.vector is None for chunk in contents.rows)

@@ -116,6 +116,17 @@ class PostgresStore:
     def manifest(self) -> dict:
         return self._manifest
 
+    def writer(self) -> str | None:
+        # The writers' advisory lock (`_setup`, `write`): its bigint key is stored in pg_locks as
+        # two 32-bit halves (classid, objid), objsubid 1.
+        rows = self._query(
+            "SELECT l.pid FROM pg_locks l, (SELECT hashtext(%s)::bigint AS k) key WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.objsubid = 1 AND l.classid = ((key.k >> 32) & 4294967295)::oid AND l.objid = (key.k & 4294967295)::oid",
+            (f"assistant:{self.table}",),
+            primary=True,
+        )
+        return f"backend {rows[0][0]}" if rows else None
+
     def info(self) -> dict:
         if not self._exists():
             counts, size, index = (0, 0), 0, None
