@@ -132,6 +132,26 @@ def test_what_writers_commit_meanwhile_is_embedded_before_the_switch(tmp_path, s
     assert sorted(ours) == sorted(theirs) and all(np.allclose(ours[key], theirs[key]) for key in theirs)
 
 
+def test_chunks_a_merge_moved_meanwhile_are_not_embedded_again(tmp_path, small_segments, monkeypatch):
+    from assistant.store import local
+
+    old = build(tmp_path / "index", corpus(12))
+    texts = []
+
+    class Merging(FreeEmbedding):  # a writer's commit merges the segments into one meanwhile
+        def _get_text_embeddings(self, batch):
+            if not texts:
+                monkeypatch.setattr(local, "MAX_SEGMENTS", 1)
+                Indexer(old, HashEmbedding(), 120, 30).ingest(corpus(1, prefix="new"))
+            texts.extend(batch)
+            return super()._get_text_embeddings(batch)
+
+    done = run(tmp_path / "index", Merging())
+    assert len(folder.Catalog.read(tmp_path / "index", folder.live_catalog(tmp_path / "index")).segments) == 1, "merged"
+    assert done["chunks"] == len(texts) == len(set(texts)), "each text embedded once"
+    assert len(vectors_by_id(tmp_path / "index")) == len(vectors_by_id(build(tmp_path / "fresh", [*corpus(12), *corpus(1, prefix="new")]).index_dir))
+
+
 def test_a_reembedding_cut_short_resumes_where_it_stopped(tmp_path, small_segments):
     build(tmp_path / "index", corpus(12))
     total = len(vectors_by_id(tmp_path / "index"))
@@ -150,6 +170,29 @@ def test_a_reembedding_cut_short_resumes_where_it_stopped(tmp_path, small_segmen
     done = run(tmp_path / "index")
     assert done["reused"] == len(embedded) and done["chunks"] == total - done["reused"], "every batch embedded before the interruption was kept"
     assert folder.live_manifest(tmp_path / "index")["embed_model"] == FREE["embed_model"]
+
+
+def test_a_full_disk_stops_it_with_a_message_and_the_next_run_completes(tmp_path, small_segments, monkeypatch):
+    import errno
+
+    build(tmp_path / "index", corpus(6))
+    saving = reembedding._save
+
+    def full(path, array):
+        if len(list(path.parent.glob("batch-*.keys.npy"))) >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        saving(path, array)
+
+    monkeypatch.setattr(reembedding, "_save", full)
+    with pytest.raises(IndexStoreError, match="disk.*full.*resumes"):
+        run(tmp_path / "index")
+    assert open_store_of(tmp_path / "index").info()["articles"] == 6, "the index answers with its old model"
+    monkeypatch.setattr(reembedding, "_save", saving)
+    assert run(tmp_path / "index")["reused"] > 0
+
+
+def open_store_of(index_dir: Path) -> FolderStore:
+    return FolderStore(index_dir, HashEmbedding(), IDENTITY, CHUNKING)
 
 
 def test_another_models_work_is_dropped_and_the_same_model_is_refused(tmp_path, small_segments):

@@ -76,7 +76,13 @@ def reembed(where: str, embed_model: BaseEmbedding, identity: dict, progress: bo
         return reembed_postgres(where, embed_model, identity, progress)
     if scheme != "folder":
         raise InputError(f"reembed works on an index folder or a postgresql:// store, not {scheme}://")
-    return FolderReembedding(folder_path(where), embed_model, identity).run(progress)
+    try:
+        return FolderReembedding(folder_path(where), embed_model, identity).run(progress)
+    except OSError as error:
+        if error.errno not in folder.FULL:
+            raise
+        # The work kept so far stays in .reembed (it takes about the index's size again).
+        raise IndexStoreError(f"the disk holding {where} is full: free some space and run `assistant reembed` again, which resumes where it stopped") from error
 
 
 def target_manifest(before: dict, embed_model: BaseEmbedding, identity: dict) -> dict:
@@ -209,7 +215,10 @@ class FolderReembedding:
         bar.total += sum(entry["chunks"] for entry in todo)
         bar.refresh()
         for entry in todo:
-            segment = Segment.load(self.index_dir, entry["name"], embedded=False)
+            try:
+                segment = Segment.load(self.index_dir, entry["name"], embedded=False)
+            except FileNotFoundError:  # merged away and swept by a writer since: the next pass has its successor
+                continue
             keys = self._embed_segment(segment, set(entry["removed"]), done, bar)
             folder.write_segment(self.work / READY, entry["name"], segment.chunks, segment.articles, done.matrix(keys), segment.counts)
         return len(todo)
