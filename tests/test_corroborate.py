@@ -129,3 +129,26 @@ def test_the_latest_news_on_a_subject_is_the_newest_articles_summary_under_its_t
         heading = answer.text.splitlines()[0]
         assert answer.outcome == "summary" and heading.startswith(("« SNCF : la grève reconduite » (Ouest-France, 18 ", '"SNCF')), answer.text
         assert {c.passage.article_id for c in answer.citations} == {"greve-2"}
+
+
+PORTRAIT = Article(
+    id="portrait", title="Un vieux routier de la politique", source="Le Figaro", date="2024-03-02",
+    text=(
+        "La réforme du travail divise la majorité à l'Assemblée. La réforme du travail sera votée en avril. "
+        "Les syndicats du travail rejettent la réforme. La majorité soutient la réforme du travail. "
+        "Le vote de la réforme du travail aura lieu en avril à l'Assemblée. Le patronat salue la réforme du travail. "
+        "La gauche dénonce la réforme du travail et la majorité. Le Sénat examinera la réforme du travail en mai. "
+        "Ses anciens camarades surnommaient le ministre « le Bulldozer », un surnom qu'il dit apprécier."
+    ),
+)
+
+
+def test_what_a_named_article_says_on_a_point_puts_its_sentences_on_that_point_first(make_assistant, monkeypatch):
+    from assistant.answering import summarize
+
+    assistant = make_assistant()
+    assistant.ingest_articles([PORTRAIT, NEWS[1]])
+    question = "Que raconte Le Figaro sur le surnom du ministre ?"
+    assert "Bulldozer" in assistant.ask(question).text
+    monkeypatch.setattr(summarize, "FOCUS", 1.0)  # the point weighed as the article's subject is
+    assert "Bulldozer" not in assistant.ask(question).text, "without the focus, the article's central sentences"

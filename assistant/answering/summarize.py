@@ -54,6 +54,7 @@ SENTENCES = 4  # of one article (three to five: the lede and what follows it)
 ARTICLES = 5  # most stories an overview lists
 LEAD_BONUS = 0.05  # the first sentence's head start over the last one's, in cosine
 REDUNDANT = 0.92  # two sentences this close say the same thing
+FOCUS = 3.0  # the weight of closeness to the question when the article is named and the question asks about part of it
 WHOLE = 200  # passages asked for to get all of one article
 # Words of a request that name no subject (« Résume cet article », "What is this article about?"),
 # the request's own verbs included: « Résume l'article » searched for « résume » found nothing.
@@ -125,7 +126,10 @@ class Summarize:
         if kind == "overview" and len(self._stories(query)) == 1:
             # « Qu'a publié AOC cette semaine sur la retraite ? », one article: its summary, under its title
             kind, picked = "article", query.candidates[0].article_id
-        chosen = self._overview(query) if kind == "overview" else self._article(query)
+        # « Que raconte Gala sur le surnom … »: the outlet (or date) names the article, so the
+        # subject is what the reader wants of it, not what finds it: its sentences on it come first.
+        focused = kind == "article" and bool(words) and not picked and query.among is not None and len(query.among) == 1
+        chosen = self._overview(query) if kind == "overview" else self._article(query, FOCUS if focused else 1.0)
         passages = list(dict.fromkeys(p for p, _, _ in chosen))
         query.passages = passages
         query.citations = []
@@ -224,7 +228,7 @@ class Summarize:
         label = rendering.label(passage.source, passage.date, query.language) or passage.article_id
         return languages.get(query.language).ARTICLES[phrase].format(title=passage.title, label=label, quote=quote)
 
-    def _article(self, query: Query) -> list[tuple[Passage, int, int]]:
+    def _article(self, query: Query, focus: float = 1.0) -> list[tuple[Passage, int, int]]:
         article = query.candidates[0].article_id
         passages = self._whole(article, query)
         sentences = _sentences(passages)
@@ -233,7 +237,7 @@ class Summarize:
         centre = vectors.mean(axis=0)
         relevance = np.asarray(self._cosines.relevance(query.question, texts))
         lead = LEAD_BONUS * (1 - np.arange(len(texts)) / max(1, len(texts) - 1))
-        order = np.argsort(-(vectors @ centre / np.linalg.norm(centre) + relevance + lead))
+        order = np.argsort(-(vectors @ centre / np.linalg.norm(centre) + focus * relevance + lead))
         picked: list[int] = []
         for i in order:
             if len(picked) == SENTENCES:
