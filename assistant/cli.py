@@ -253,10 +253,11 @@ def _remove(args) -> int:
 
 def _info(args) -> int:
     from .languages import source_line
+    from .store.contract import damage_message
 
     assistant = _assistant(args)
     for key, value in assistant.info().items():
-        print(f"{key:14} {value}")
+        print(f"{key:14} {damage_message(value) if key == 'damaged' else value}")
     if args.articles:
         for article in assistant.articles():
             meta = source_line(article.get("source"), article.get("date"))

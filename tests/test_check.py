@@ -61,8 +61,8 @@ def test_a_segment_truncated_by_hand_is_named_and_the_rest_kept(make_assistant, 
     make_assistant().ingest_articles([VELO, FROMAGE])
     chunks = segments(index_dir)[1] / folder.CHUNKS
     chunks.write_bytes(chunks.read_bytes()[:-30])  # the last line (fromage's chunk) cut short
-    with pytest.raises(IndexStoreError, match=r"damaged .*assistant check --repair --index"):
-        make_assistant()
+    opened = make_assistant()  # answers from the intact segment meanwhile (tests/test_degraded.py)
+    assert ids(opened) == ["pont"] and opened.store.damaged()[0]["articles"] == ["velo", "fromage"]
 
     report = check(str(index_dir), LOADER)
     assert not report.healthy and len(report.findings) == 1
@@ -186,8 +186,7 @@ def test_a_damaged_vectors_file_is_embedded_again(make_assistant, tmp_path):
     make_assistant().ingest_articles(ARTICLES)
     vectors = segments(index_dir)[0] / folder.VECTORS
     vectors.write_bytes(vectors.read_bytes()[:200])
-    with pytest.raises(IndexStoreError, match="vectors.npy"):
-        make_assistant()
+    assert "vectors.npy unreadable" in make_assistant().store.damaged()[0]["reason"]
     report = check(str(index_dir), LOADER)
     assert "vectors.npy cut short" in report.findings[0].problem and "vectors embedded again" in report.findings[0].remedy
     assert_repaired(index_dir)
@@ -199,8 +198,7 @@ def test_a_deleted_segment_is_dropped_and_said_lost(make_assistant, tmp_path):
     make_assistant().ingest_articles([PONT])
     make_assistant().ingest_articles([VELO])
     shutil.rmtree(segments(index_dir)[0])
-    with pytest.raises(IndexStoreError, match="is missing.*assistant check --repair"):
-        make_assistant()
+    assert make_assistant().store.damaged()[0]["reason"] == "its folder is missing"
     report = check(str(index_dir), LOADER, repair=True)
     assert report.lost and "their ids were in it" in report.lost[0] and not report.healthy
     assert check(str(index_dir), LOADER).healthy and ids(make_assistant()) == ["velo"]

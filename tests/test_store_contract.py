@@ -196,6 +196,7 @@ def test_the_memory_store_scores_as_the_folder(tmp_path):
 def test_every_store_has_every_method_of_the_contract_with_its_signature(tmp_path):
     members = {name: value for name, value in vars(Store).items() if not name.startswith("_")}
     contract = {"articles", "records", "status", "duplicate_candidates", "write", "waiting", "set_vectors", "dense", "keywords", "manifest", "writer", "info"}
+    contract |= {"damaged"}
     assert set(members) == contract
     for store in STORES:
         for name, member in members.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from llama_index.core.schema import NodeWithScore
 
 from ..errors import IndexStoreError
-from ..store.contract import Store
+from ..store.contract import Store, damage_message
 from ..types import Passage
 from .pipeline import Decision
 from .query import Query
@@ -18,10 +18,11 @@ class Retrieve:
     """The passages that best match the question, best first.
 
     Reads: question, among, order. Fills: retrieved and candidates (every fused passage),
-    passages (the first `top_k`). The dense cosine of each passage rides along: it is what tells whether the articles
-    cover the question at all (llama-index's QueryFusionRetriever fuses the same way but keeps
-    only the fused score). With an order (« le plus récent »), the articles on the subject come
-    newest (or oldest) first."""
+    passages (the first `top_k`). The dense cosine of each passage rides along: it is what tells
+    whether the articles cover the question at all (llama-index's QueryFusionRetriever fuses the
+    same way but keeps only the fused score). With an order (« le plus récent »), the articles on
+    the subject come newest (or oldest) first. A store with a damaged part answers from the rest,
+    and the trace says what is unavailable and the command that repairs it."""
 
     name = "retrieve"
     reads = ("question", "among", "order")
@@ -32,8 +33,9 @@ class Retrieve:
         self._top_k, self._candidates, self._dense_weight = top_k, candidates, dense_weight
 
     def run(self, query: Query) -> Decision:
+        damaged = self._store.damaged()  # answered from the intact part meanwhile, and the trace says so
         if not self._store.articles():
-            raise IndexStoreError("the index is empty: add articles first (`assistant ingest FILES`)")
+            raise IndexStoreError(damage_message(damaged) if damaged else "the index is empty: add articles first (`assistant ingest FILES`)")
         among = {"among": query.among} if query.among is not None else {}  # only then: a store may not filter
         dense = self._store.dense(query.question, self._candidates, **among)
         sparse = self._store.keywords(query.question, self._candidates, **among)
@@ -43,7 +45,8 @@ class Retrieve:
         if query.order:
             query.candidates = by_date(query.candidates, newest=query.order == "latest")
         query.retrieved, query.passages = list(query.candidates), query.candidates[: self._top_k]
-        return Decision(f"found {len(query.candidates)}", {"passages": traced(query.candidates)})
+        details = {"passages": traced(query.candidates), **({"damaged": damage_message(damaged)} if damaged else {})}
+        return Decision(f"found {len(query.candidates)}", details)
 
 
 ON_SUBJECT = 0.5  # of the best fused score: an article this close is about the question's subject

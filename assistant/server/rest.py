@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..app.handlers import turns
 from ..errors import AssistantError
+from ..store.contract import damage_message
 from ..types import IngestReport
 from .metrics import CONTENT_TYPE
 from .queue import AnswerQueue
@@ -82,13 +83,17 @@ def health_router(queue: AnswerQueue) -> APIRouter:
     def health() -> dict | JSONResponse:
         """Up, how many articles, whether the model is loaded, whether an answer is being
         written or waiting, and who holds the index's write lock (an ingest at work: its process
-        id, else null); 503 when the index cannot be read (the reason given)."""
+        id, else null); 503 when the index cannot be read (the reason given); "degraded" (200:
+        questions are answered from the rest) when part of it cannot, with what and the repair."""
         busy = {"model_loaded": queue.model_loaded, "answering": queue.busy, "waiting": queue.waiting}
         try:
             busy["writer"] = queue.store.writer()
             articles = len(queue.articles())
+            damaged = queue.store.damaged()
         except AssistantError as error:
             return JSONResponse({"status": "unavailable", "index": str(error), **busy}, status_code=503)
+        if damaged:
+            return {"status": "degraded", "index": damage_message(damaged), "articles": articles, **busy}
         return {"status": "ok", "articles": articles, **busy}
 
     return routes

@@ -130,6 +130,32 @@ class Store(Protocol):
         words; bytes it takes), and whatever else the store has to say (segments, replicas)."""
         ...
 
+    def damaged(self) -> list[dict]:
+        """What the store cannot read now and leaves out of every read, one dict per damaged
+        part: {segment, reason, articles (their ids, None where they cannot be read), repair (the
+        command that repairs it)}; empty when the store is whole (PostgreSQL and memory always).
+        While it is not, reads are answered from the rest and writes raise `IndexStoreError`
+        naming the repair. Cheap: read before every question."""
+        ...
+
+
+NAMED = 5  # articles a damage message names before counting the rest
+
+
+def damage_message(damaged: list[dict]) -> str:
+    """What `Store.damaged` reports, in one sentence: how many articles cannot be read, where,
+    why, and the command that repairs it (the warning, a refused write, the answer's trace)."""
+    named = [article_id for entry in damaged for article_id in entry["articles"] or ()]
+    unknown = any(entry["articles"] is None for entry in damaged)
+    if unknown:
+        count = f"{len(named)} articles or more" if named else "articles whose ids cannot be read"
+    else:
+        count = f"{len(named)} article{'' if len(named) == 1 else 's'}"
+    if named:  # a few named, for a person to know what is missing; `damaged` lists them all
+        count += f" ({', '.join(named[:NAMED])}{f' and {len(named) - NAMED} more' if len(named) > NAMED else ''})"
+    where = "; ".join(f"segment {entry['segment']} ({entry['reason']})" for entry in damaged)
+    return f"{count} unavailable: {where}: run `{damaged[0]['repair']}`"
+
 
 # Opens the store at a location: (where, embedding model, its identity, chunking) -> the store.
 Opener = Callable[[str, BaseEmbedding, dict, dict], Store]

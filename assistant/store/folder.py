@@ -42,11 +42,12 @@ import numpy as np
 
 from ..errors import IndexStoreError
 from . import bands
-from .keywords import TermCounts
+from .keywords import COUNTS, LENGTHS, TERMS, TermCounts
 
 MANIFEST, POINTER = "manifest.json", "CURRENT"
 CHUNKS, ARTICLES, VECTORS, BANDS = "chunks.jsonl", "articles.json", "vectors.npy", "bands.npy"
 CHECKSUMS = "checksums.json"  # inside a segment: {file name: {"bytes", "sha256"}} of the others
+KEYWORD_FILES = (TERMS, COUNTS, LENGTHS)
 FULL = (errno.ENOSPC, errno.EDQUOT)  # a full disk, or a full quota: the same advice
 KEPT_CATALOGS = 4  # the live one and a few before it, for readers still loading them
 STALE_S = 3600  # an unnamed segment this old was left by a crash, not by a writer at work
@@ -136,10 +137,11 @@ class Segment:
         except FileNotFoundError:
             raise
         except Exception as error:  # json, numpy, scipy and zipfile each fail their own way on a cut file
-            raise damaged(index_dir, f"the {reading} of {name} do not read back: {type(error).__name__}") from error
-        mismatch = segment.mismatch()
+            why = type(error).__name__
+            raise Damaged(index_dir, f"the {reading} of {name} do not read back: {why}", f"{reading} unreadable: {why}") from error
+        mismatch = segment.mismatch() or _resized(folder, embedded)
         if mismatch:
-            raise damaged(index_dir, f"{name}: {mismatch}")
+            raise Damaged(index_dir, f"{name}: {mismatch}", mismatch)
         return segment
 
     def mismatch(self) -> str | None:
@@ -153,6 +155,22 @@ class Segment:
         if self.vectors is not None and (self.vectors.ndim != 2 or len(self.vectors) != rows):
             return f"{VECTORS} holds {len(self.vectors)} vectors for {rows} chunks"
         return None
+
+
+def _resized(folder: Path, embedded: bool) -> str | None:
+    """A file read on loading whose size is not the one written (`checksums.json`): a cut that
+    happens to parse. A stat each; the sha256 of every byte is `assistant check`'s."""
+    try:
+        sums = read_checksums(folder) or {}
+    except (OSError, ValueError):  # the checksums themselves damaged: `check` names them, reading goes on
+        return None
+    read = [CHUNKS, ARTICLES, *KEYWORD_FILES, *([VECTORS] if embedded else []), BANDS]
+    for file in read:
+        written = sums.get(file, {}).get("bytes")
+        size = (folder / file).stat().st_size if (folder / file).is_file() else None
+        if written is not None and size is not None and size != written:
+            return f"{file} holds {size} bytes, {written} were written"
+    return None
 
 
 def load_vectors(index_dir: Path, name: str) -> np.ndarray:
@@ -255,12 +273,25 @@ def live_catalog(index_dir: Path) -> str | None:
     return name
 
 
-def damaged(index_dir: Path, what: str) -> IndexStoreError:
+class Damaged(IndexStoreError):
+    """A file of an index folder that does not read back: `what` says which and how (`reason`:
+    the same without the segment's name, where it is one segment's)."""
+
+    def __init__(self, index_dir: Path, what: str, reason: str | None = None) -> None:
+        self.what, self.reason = what, reason or what
+        super().__init__(
+            f"the index in {index_dir} is damaged ({what}): run `{repair_command(index_dir)}`, "
+            "which repairs what can be rebuilt and names the articles it cannot recover"
+        )
+
+
+def damaged(index_dir: Path, what: str) -> Damaged:
     """The error a damaged index folder gives, naming the command that repairs it."""
-    return IndexStoreError(
-        f"the index in {index_dir} is damaged ({what}): run `assistant check --repair --index {index_dir}`, "
-        "which repairs what can be rebuilt and names the articles it cannot recover"
-    )
+    return Damaged(index_dir, what)
+
+
+def repair_command(index_dir: Path) -> str:
+    return f"assistant check --repair --index {index_dir}"
 
 
 @contextmanager

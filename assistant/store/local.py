@@ -7,11 +7,19 @@ for this one.
 Each process holds the live segments in memory. Before every read it checks whether another
 process committed since (a `stat` of the pointer) and loads only what changed; every write takes
 the folder's writer lock, catches up with the last commit, and writes only the segment it adds.
+
+A live segment that does not read back (a file cut short or damaged, a folder deleted by hand)
+is left out: reads are served from the intact segments, `damaged` names what is missing (and a
+warning is logged once), and writes are refused until `assistant check --repair` has run, since
+a new catalog would carry the damaged segment forward, and an article it holds could be neither
+replaced nor removed (its id cannot be read).
 """
 
 from __future__ import annotations
 
 import bisect
+import json
+import logging
 import os
 import shutil
 import threading
@@ -23,8 +31,10 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from ..errors import IndexStoreError
 from ..types import Article
 from . import bands, folder, keywords
+from .contract import damage_message
 from .folder import Catalog, Segment
 from .keywords import TermCounts
 from .live import SEGMENT_CHUNKS, Part, chunk_of, groups_of, mask_of
@@ -34,6 +44,8 @@ from .vectors import Vectors
 
 MAX_SEGMENTS = 32  # past this many, the smallest are merged into one
 TRAINED = "ivf.faiss"  # the inverted lists last trained for the index's size, without vectors
+
+log = logging.getLogger(__name__)
 
 
 class FolderStore:
@@ -53,6 +65,7 @@ class FolderStore:
         self._part_of: dict[str, Part] = {}  # article id -> the segment that holds it
         self._first_ids: list[int] = []
         self._catalog, self._signature = Catalog(), None
+        self._damaged: dict[str, dict] = {}  # segment name -> what `damaged` says of it: left out of reads
         self._refresh()
 
     # -- reading ------------------------------------------------------------------------------
@@ -120,13 +133,20 @@ class FolderStore:
     def writer(self) -> str | None:
         return holder(self.index_dir)
 
+    def damaged(self) -> list[dict]:
+        """The live segments that do not read back, left out of every read: {segment, reason,
+        articles (their ids; None where articles.json is unreadable too), repair (the command)}."""
+        self._refresh()
+        with self._state:
+            return list(self._damaged.values())
+
     def info(self) -> dict:
-        """What `assistant info` shows of the store."""
+        """What `assistant info` shows of the store (`damaged` only when a segment is)."""
         self._refresh()
         with self._state:
             waiting = sum(int(p.alive.sum()) for p in self._parts.values() if not p.searched)
             chunks = sum(int(p.alive.sum()) for p in self._parts.values())
-            return {
+            shown = {
                 "index": str(self.index_dir),
                 "articles": len(self._records),
                 "chunks": chunks,
@@ -135,6 +155,7 @@ class FolderStore:
                 "segments": len(self._parts),
                 "bytes_on_disk": _bytes_on_disk(self.index_dir),
             }
+            return {**shown, "damaged": list(self._damaged.values())} if self._damaged else shown
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -145,6 +166,7 @@ class FolderStore:
         content hash is already live is left as it is."""
         with folder.disk_full_stops(self.index_dir, "the index is unchanged"), writer_lock(self.index_dir), self._state:
             self._catch_up()
+            self._refuse_on_damage()
             self._save_bands()
             catalog = self._catalog.next()
             chunking = self._manifest["chunking"]
@@ -178,6 +200,7 @@ class FolderStore:
         kept = "the index keeps what was committed (found by keywords), and the next ingest embeds what still waits"
         with folder.disk_full_stops(self.index_dir, kept), writer_lock(self.index_dir), self._state:
             self._catch_up()
+            self._refuse_on_damage()
             catalog, done = self._catalog.next(), 0
             for part in self._parts.values():
                 entry = catalog.entry(part.name)
@@ -221,17 +244,19 @@ class FolderStore:
             if name is None:
                 return
             try:
-                self._apply(Catalog.read(self.index_dir, name), {})
+                self._apply(Catalog.read(self.index_dir, name), {}, seen)
                 self._signature = seen
                 return
             except FileNotFoundError as error:  # swept by a writer between reading the catalog and its segments
                 if attempt == 2:  # or not there at all
                     raise folder.damaged(self.index_dir, f"{error.filename} is missing") from error
 
-    def _apply(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
+    def _apply(self, catalog: Catalog, fresh: dict[str, Segment], seen: tuple | None = None) -> None:
         """Make the in-memory state that of `catalog`, reading only the segments it adds (or
         taking them from `fresh`, just written by this process), and changing the records of
-        only the articles it adds or removes."""
+        only the articles it adds or removes. A segment that does not read back is left out
+        (`damaged`); one missing while the pointer moved on from `seen` was swept by a writer:
+        FileNotFoundError, for the caller to read the new catalog."""
         if catalog == self._catalog and not fresh:
             return  # nothing committed since (a writer's catch-up): the catalog was all it read
         if catalog.manifest and catalog.manifest != self._manifest:
@@ -239,14 +264,26 @@ class FolderStore:
             # longer compare, so it is refused here, as on opening, until restarted with the new one.
             check_compatible(catalog.manifest, self._identity, self.index_dir)
             self._manifest = catalog.manifest
-        loaded = {}
+        loaded, damaged, vectors = {}, {}, {}
         for entry in catalog.segments:  # reading first: a failure here changes nothing
             name = entry["name"]
-            if name not in self._parts:
-                loaded[name] = fresh.get(name) or Segment.load(self.index_dir, name, entry["embedded"])
-            elif entry["embedded"] and self._parts[name].segment.vectors is None:
-                self._parts[name].segment.vectors = folder.load_vectors(self.index_dir, name)
-        live = {entry["name"] for entry in catalog.segments}
+            try:
+                if name not in self._parts:
+                    loaded[name] = fresh.get(name) or Segment.load(self.index_dir, name, entry["embedded"])
+                elif entry["embedded"] and self._parts[name].segment.vectors is None:
+                    vectors[name] = _vectors_of_segment(self.index_dir, self._parts[name].segment)
+            except FileNotFoundError as error:
+                if seen is not None and folder.signature(self.index_dir) != seen:
+                    raise  # swept by a writer since the catalog was read: not damage
+                lost = "its folder" if not (self.index_dir / name).is_dir() else Path(error.filename or name).name
+                damaged[name] = self._unreadable(entry, f"{lost} is missing")
+            except folder.Damaged as error:
+                damaged[name] = self._unreadable(entry, error.reason)
+        for name, matrix in vectors.items():
+            self._parts[name].segment.vectors = matrix
+        self._note_damage(damaged)
+        usable = [entry for entry in catalog.segments if entry["name"] not in damaged]
+        live = {entry["name"] for entry in usable}
         dropped: list[tuple[str, Part]] = []  # articles no longer live in the part that held them
         added: list[Part] = []
         for name in [n for n in self._parts if n not in live]:
@@ -254,7 +291,7 @@ class FolderStore:
             if gone.searched:
                 self._vectors.remove(gone.live_ids())
             dropped += [(a, gone) for a in gone.segment.articles if a not in gone.removed]
-        for entry in catalog.segments:
+        for entry in usable:
             part = self._parts.get(entry["name"])
             if part is None:
                 part = self._parts[entry["name"]] = Part(loaded[entry["name"]], entry["first_id"])
@@ -266,7 +303,7 @@ class FolderStore:
             elif entry["embedded"]:
                 self._vectors.add(part.live_ids(), np.asarray(part.segment.vectors)[part.alive])
                 part.searched = True
-        self._parts = {entry["name"]: self._parts[entry["name"]] for entry in catalog.segments}
+        self._parts = {entry["name"]: self._parts[entry["name"]] for entry in usable}
         if dropped or added:
             # A new dict for readers (`articles` hands it out: one still being read is left whole);
             # the order stays that of the segments, as a rebuild would make it.
@@ -282,6 +319,29 @@ class FolderStore:
         self._first_ids = [p.first_id for p in self._parts.values()]
         self._vectors.refit(self.index_dir / TRAINED if self._manifest_on_disk else None)
         self._catalog = catalog
+
+    def _unreadable(self, entry: dict, reason: str) -> dict:
+        """What `damaged` says of a segment: its articles named from articles.json where that
+        file still reads back (a cut chunks.jsonl leaves it whole), else None."""
+        try:
+            held, removed = json.loads((self.index_dir / entry["name"] / folder.ARTICLES).read_text(encoding="utf-8")), set(entry["removed"])
+            articles = [article_id for article_id in held if article_id not in removed]
+        except (OSError, ValueError, TypeError):
+            articles = None
+        return {"segment": entry["name"], "reason": reason, "articles": articles, "repair": folder.repair_command(self.index_dir)}
+
+    def _note_damage(self, damaged: dict[str, dict]) -> None:
+        """Keep what is damaged now; a warning when that changes (once, not at every read)."""
+        if damaged and damaged.keys() != self._damaged.keys():
+            log.warning("%s; questions are answered from the rest meanwhile", damage_message(list(damaged.values())))
+        self._damaged = damaged
+
+    def _refuse_on_damage(self) -> None:
+        if self._damaged:
+            raise IndexStoreError(
+                f"{damage_message(list(self._damaged.values()))}; nothing is written until it is repaired, "
+                "since a new commit would carry the damaged segment forward"
+            )
 
     def _commit(self, catalog: Catalog, fresh: dict[str, Segment]) -> None:
         if not self._manifest_on_disk:
@@ -377,6 +437,21 @@ class FolderStore:
 
     def _vectors_of(self, ids: np.ndarray) -> np.ndarray:
         return np.stack([np.asarray(part.segment.vectors[row]) for part, row in map(self._locate, ids.tolist())])
+
+
+def _vectors_of_segment(index_dir: Path, segment: Segment) -> np.ndarray:
+    """The vectors another process gave a segment this one holds already, checked as on loading."""
+    try:
+        matrix = folder.load_vectors(index_dir, segment.name)
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # numpy fails its own ways on a cut file
+        why = f"{folder.VECTORS} unreadable: {type(error).__name__}"
+        raise folder.Damaged(index_dir, f"{segment.name}: {why}", why) from error
+    if matrix.ndim != 2 or len(matrix) != len(segment.chunks):
+        why = f"{folder.VECTORS} holds {len(matrix)} vectors for {len(segment.chunks)} chunks"
+        raise folder.Damaged(index_dir, f"{segment.name}: {why}", why)
+    return matrix
 
 
 def _bytes_on_disk(folder: Path) -> int:

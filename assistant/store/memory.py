@@ -166,6 +166,9 @@ class MemoryStore:
     def writer(self) -> str | None:
         return None  # a write holds the process's own lock only for the time of a call
 
+    def damaged(self) -> list[dict]:
+        return []  # nothing on disk to damage
+
     def info(self) -> dict:
         contents = self._now()
         waiting = sum(chunk.vector is None for chunk in contents.rows)
