@@ -51,7 +51,8 @@ def check_compatible(manifest: dict, identity: dict, where: object) -> None:
             raise IndexStoreError(
                 f"the index in {where} was built with {key.replace('_', ' ')} {manifest.get(key)!r}, "
                 f"but the assistant is set to {identity[key]!r}: use the same setting "
-                f"(--embed-model / ASSISTANT_EMBED_MODEL) or ingest into a new --index folder"
+                f"(--embed-model / ASSISTANT_EMBED_MODEL), embed the index again with the new model "
+                f"(`assistant reembed --embedding NAME`: docs/backup.md), or ingest into a new --index folder"
             )
 
 
