@@ -83,6 +83,11 @@ class Settings:
     # No sentence of the top passages this close to the question: they are about its topic but do
     # not answer it; refused before generation (calibrated on the dev split, README).
     min_sentence_relevance: float = 0.82
+    # Both thresholds are this much lower for a question in another language than the passage:
+    # e5's cosines drop by that much from a French question to its English translation, over the
+    # same passages (median 0.051 for the best passage, 0.044 for the best sentence, 120 PIAF
+    # training questions translated by the local model: `python -m assistant.lab.cross_lingual`).
+    cross_lingual_margin: float = 0.04
     # Refuse when the model's first step gives its refusal word at least this probability, even
     # if another word won narrowly. Off (1.0: only its own choice): on the dev split every lower
     # threshold refused about as many answerable questions as probes with the 1.5B model (README).

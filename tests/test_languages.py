@@ -137,3 +137,18 @@ def test_a_postgresql_index_records_its_language_and_stems_in_it():
         assert [hit.node.metadata["article_id"] for hit in reopened.store.keywords(INFLECTED, 3)] == ["cumbre"]
     finally:
         pg.stop([server], folder)
+
+
+def test_the_gates_give_a_question_in_another_language_than_its_passage_the_cross_lingual_margin():
+    from assistant.answering.gates import PassageGate, SentenceGate
+    from assistant.answering.query import Evidence, Query
+    from assistant.types import Passage
+
+    french = "Le général Milley a rencontré son homologue ukrainien dans le sud-est de la Pologne, près de la frontière."
+    passage = Passage(article_id="a", source="s", title="t", text=french, start=0, end=len(french), score=1.0, dense_score=0.79)
+    for language, refused in (("en", False), ("fr", True)):  # 0.79: under 0.81, over 0.81 - 0.04
+        query = Query("?", language=language, passages=[passage], evidence=Evidence([], 0.79))
+        for gate in (PassageGate(0.81, 0.04), SentenceGate(0.82, 0.04)):
+            decision = gate.run(query)
+            assert (decision.refusal is not None) == refused, (language, gate.name)
+            assert decision.details.get("cross_lingual", False) == (language == "en")

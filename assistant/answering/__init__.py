@@ -51,11 +51,11 @@ def build(settings: Settings, store: Store, cosines: Cosines, llm: Callable) -> 
         Scope(store),
         Retrieve(store, settings.top_k, settings.candidates, settings.dense_weight),
         Summarize(store, cosines, settings.min_relevance),
-        PassageGate(settings.min_relevance),
+        PassageGate(settings.min_relevance, settings.cross_lingual_margin),
         SelectEvidence(
             cosines.relevance, settings.evidence_chars, settings.sentence_rerank, for_setting(settings.evidence_model), settings.evidence_pool, reader(settings)
         ),
-        SentenceGate(settings.min_sentence_relevance),
+        SentenceGate(settings.min_sentence_relevance, settings.cross_lingual_margin),
         Draft(llm, settings.max_answer_tokens, settings.refusal_threshold),
         Verify(Rules.from_settings(settings), cosines.similarity, refuse=model is None),
         Verbatim(),

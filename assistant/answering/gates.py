@@ -4,9 +4,18 @@ call, and a question they refuse is one the small models would answer with an in
 
 from __future__ import annotations
 
+from .. import languages
 from .pipeline import Decision
 from .policy import Refusal
 from .query import Query
+
+
+def threshold(query: Query, passage_text: str, same_language: float, margin: float) -> tuple[float, bool]:
+    """The gate's threshold for this question and its best passage, and whether they are in two
+    languages: e5 scores a question lower against a passage in another language than against
+    the same passage in its own (`Settings.cross_lingual_margin`)."""
+    crossed = bool(passage_text) and query.language != languages.detect(passage_text)
+    return (same_language - margin if crossed else same_language), crossed
 
 
 class PassageGate:
@@ -18,13 +27,15 @@ class PassageGate:
     reads = ("passages",)
     fills = ("passage_relevance",)
 
-    def __init__(self, min_relevance: float) -> None:
-        self.min_relevance = min_relevance
+    def __init__(self, min_relevance: float, cross_lingual_margin: float = 0.0) -> None:
+        self.min_relevance, self.margin = min_relevance, cross_lingual_margin
 
     def run(self, query: Query) -> Decision:
         best = query.passage_relevance = max((p.dense_score for p in query.passages), default=0.0)
-        details = {"best_passage_cosine": best, "min_relevance": self.min_relevance}
-        if not query.passages or best < self.min_relevance:
+        top = max(query.passages, key=lambda p: p.dense_score).text if query.passages else ""
+        needed, crossed = threshold(query, top, self.min_relevance, self.margin)
+        details = {"best_passage_cosine": best, "min_relevance": needed, **({"cross_lingual": True} if crossed else {})}
+        if not query.passages or best < needed:
             return Decision(details=details, refusal=Refusal.RELEVANCE)
         return Decision(details=details)
 
@@ -39,12 +50,13 @@ class SentenceGate:
     reads = ("evidence",)
     fills = ()
 
-    def __init__(self, min_sentence_relevance: float) -> None:
-        self.min_sentence_relevance = min_sentence_relevance
+    def __init__(self, min_sentence_relevance: float, cross_lingual_margin: float = 0.0) -> None:
+        self.min_sentence_relevance, self.margin = min_sentence_relevance, cross_lingual_margin
 
     def run(self, query: Query) -> Decision:
         best = query.evidence.best_relevance
-        details = {"best_sentence_cosine": best, "min_sentence_relevance": self.min_sentence_relevance}
-        if best < self.min_sentence_relevance:
+        needed, crossed = threshold(query, query.passages[0].text if query.passages else "", self.min_sentence_relevance, self.margin)
+        details = {"best_sentence_cosine": best, "min_sentence_relevance": needed, **({"cross_lingual": True} if crossed else {})}
+        if best < needed:
             return Decision(details=details, refusal=Refusal.SENTENCE_RELEVANCE)
         return Decision(details=details)
