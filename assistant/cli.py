@@ -327,9 +327,10 @@ def _reembed(args) -> int:
 
 
 def _chat(args) -> int:
-    from .app import launch
+    assistant = _assistant_for_chat(args)  # the models start loading here
+    from .app import launch  # Gradio's import (a second or two) overlaps their loading
 
-    launch(_assistant_for_chat(args), host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang)
+    launch(assistant, host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang)
     return 0
 
 
