@@ -122,6 +122,21 @@ def _read(path: Path) -> str | None:
         return None
 
 
+def _keep_the_process_output() -> None:
+    """Stop llama-cpp-python from pointing the process's stdout and stderr at /dev/null while it
+    loads a model (what it does without `verbose`, file descriptors included): loaded in the
+    background (`Assistant.warm_up`), that swallowed whatever the other threads printed meanwhile,
+    the chat page's address among them. Its own messages stay quiet without it: llama.cpp's logs
+    go through a callback that drops all but errors, and it prints nothing else unless verbose."""
+    import contextlib
+
+    import llama_cpp._internals
+    import llama_cpp.llama
+
+    for module in (llama_cpp._internals, llama_cpp.llama):
+        module.suppress_stdout_stderr = lambda disable=True: contextlib.nullcontext()
+
+
 CACHE_BYTES = 256 << 20  # a few saved prompt states at 2,048 tokens
 KEY_HEX = 24  # hex digits of a saved prompt state's key in its file name
 
@@ -134,6 +149,7 @@ class Generator:
             from llama_cpp import Llama, LlamaRAMCache
         except ImportError:
             raise MissingDependencyError("llama-cpp-python", "pip install llama-cpp-python") from None
+        _keep_the_process_output()
         try:
             self._llm = Llama(
                 model_path=str(path),

@@ -47,3 +47,29 @@ def test_a_new_prompt_state_replaces_the_models_older_one(small_model, tmp_path)
     [kept] = tmp_path.glob("*.npz")
     assert kept.name.startswith(small_model.stem)
     assert Generator(small_model)._load_state(kept)
+
+
+def test_what_other_threads_print_while_the_model_loads_is_not_swallowed(small_model):
+    # llama-cpp-python pointed stdout and stderr at /dev/null while loading; loaded in the
+    # background, that ate the chat page's address. A fresh process: the model loads once there.
+    import subprocess
+    import sys
+    import textwrap
+
+    child = textwrap.dedent(
+        f"""
+        import sys, threading, time
+        from assistant.generation import Generator
+        loading = threading.Thread(target=Generator, args=({str(small_model)!r},))
+        loading.start()
+        for i in range(40):
+            print("line", i, flush=True)
+            print("err", i, file=sys.stderr, flush=True)
+            time.sleep(0.02)
+        loading.join()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert [line for line in done.stdout.splitlines() if line.startswith("line")] == [f"line {i}" for i in range(40)]
+    assert sum(line.startswith("err ") for line in done.stderr.splitlines()) == 40

@@ -221,9 +221,10 @@ def _cold_run(folder: Path, name: str, timeout_s: float) -> dict:
     result: dict = {}
     try:
         for line in child.stdout:
-            if not line.startswith("{"):
+            at = line.find('{"event"')  # a library's print may share the line (the models load in a thread)
+            if at < 0:
                 continue
-            event = json.loads(line)
+            event = json.loads(line[at:])
             kind = event.pop("event")
             if kind in ("ready", "first"):
                 result["ready_s" if kind == "ready" else "cold_start_s"] = time.perf_counter() - started
