@@ -327,10 +327,9 @@ def _reembed(args) -> int:
 
 
 def _chat(args) -> int:
-    assistant = _assistant_for_chat(args)  # the models start loading here
-    from .app import launch  # Gradio's import (a second or two) overlaps their loading
+    from .app import launch
 
-    launch(assistant, host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang)
+    launch(_assistant_for_chat(args), host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang)
     return 0
 
 

@@ -160,10 +160,10 @@ import json, resource, sys, time
 from assistant import Assistant
 from assistant.types import Answer
 index, llm, reference, warmup, follow_up = sys.argv[1:6]
-assistant = Assistant.open(index, llm=llm)
-assistant.warm_up(background=True)  # as `assistant chat` does, before the page is built
-from assistant.app import create_app
-create_app(assistant)  # the chat page's objects count in the memory, as in `assistant chat`
+from assistant.app import create_app  # in the order of `assistant chat`: Gradio, the index, the
+assistant = Assistant.open(index, llm=llm)  # models loading in the background, the page
+assistant.warm_up(background=True)
+create_app(assistant)  # the chat page's objects count in the memory
 print(json.dumps({"event": "ready"}), flush=True)
 first = assistant.ask(reference)
 print(json.dumps({"event": "first"}), flush=True)
