@@ -120,9 +120,8 @@ def select_learned(
     the sentence gate has always been calibrated on. `max_chars` 0: the whole passages.
 
     With a `reader`, the sentences it reads carry its probability and span, and the evidence
-    its best probability, but the shares still rank them: no reader trained here ranks better
-    than the evidence model (docs/reader.md); what it does better is telling a question the
-    sentences answer from one they do not, a signal for the confidence models.
+    its best probability (signals for the confidence models), but the shares still rank them: no
+    reader trained here ranks better than the evidence model (docs/reader.md).
     """
     table = sentence_table(question, pool, relevance)
     given = len(passages)
