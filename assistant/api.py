@@ -44,7 +44,6 @@ class Assistant:
         self.settings = settings
         self._embed = embed_model or load_embedding(settings)
         self._generator = generator
-        self._model_loaded = generator is not None
         self._loading = threading.Lock()  # a question and the background warm-up load it once
         self._identity = embedding_identity(self._embed)
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
@@ -257,14 +256,14 @@ class Assistant:
             # The fixed instructions and examples open every answer prompt: their state is read
             # once per machine and then loaded from the cache, so no question pays for them.
             generator.prime(prompts.answer_messages("[1] …", "…", languages.name("fr")), self.settings.cache_dir / "prompt-states")
-            self._generator, self._model_loaded = generator, True
+            self._generator = generator
             return generator
 
     @property
     def model_loaded(self) -> bool:
         """Whether the LLM is in memory (`assistant chat` and `serve` load it in the background
         as they open: `warm_up`; otherwise the first question loads it)."""
-        return self._model_loaded
+        return self._generator is not None
 
     def warm_up(self, background: bool = False) -> threading.Thread | None:
         """Load the embedding model, the LLM and the fixed part of the answer prompt now, so that

@@ -31,9 +31,9 @@ class PassageGate:
         self.min_relevance, self.margin = min_relevance, cross_lingual_margin
 
     def run(self, query: Query) -> Decision:
-        best = query.passage_relevance = max((p.dense_score for p in query.passages), default=0.0)
-        top = max(query.passages, key=lambda p: p.dense_score).text if query.passages else ""
-        needed, crossed = threshold(query, top, self.min_relevance, self.margin)
+        top = max(query.passages, key=lambda p: p.dense_score, default=None)
+        best = query.passage_relevance = top.dense_score if top else 0.0
+        needed, crossed = threshold(query, top.text if top else "", self.min_relevance, self.margin)
         details = {"best_passage_cosine": best, "min_relevance": needed, **({"cross_lingual": True} if crossed else {})}
         if not query.passages or best < needed:
             return Decision(details=details, refusal=Refusal.RELEVANCE)

@@ -24,12 +24,13 @@ from ..answering.citations import strip_markers
 from ..answering.confidence import ConfidenceModel, Logistic, signals
 from ..answering.decide import quoted, verdict
 from ..answering.evidence import traced_chosen
+from ..answering.policy import Refusal
+from ..config import Settings
 from .data import load_corpus, read_jsonl
 from .metrics import contains_answer, short_answer, token_f1
 
 SEED = 0
 HELD_OUT_SHARE = 0.25  # of the fitting articles, asked about without being indexed: the probes
-ANSWER_THRESHOLD = 0.5
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 FOLDS = 5
 
@@ -140,11 +141,11 @@ def fit(rows: list[dict], seed: int = SEED, source: dict | None = None, reader: 
 
 # Refusals recorded by the stages before the decision: with a confidence model they still refuse
 # (the gates, the model saying it cannot answer), whatever the probabilities.
-BEFORE_DECISION = {"out_of_scope", "relevance", "sentence_relevance", "threshold", "model"}
+BEFORE_DECISION = {r.value for r in (Refusal.OUT_OF_SCOPE, Refusal.RELEVANCE, Refusal.SENTENCE_RELEVANCE, Refusal.THRESHOLD, Refusal.MODEL)}
 PROBES_REFUSED = 0.95  # the issue's target (issue 25)
 
 
-def operating_point(rows: list[dict], held_out: dict[str, list[float]], answer_threshold: float = ANSWER_THRESHOLD) -> dict:
+def operating_point(rows: list[dict], held_out: dict[str, list[float]], answer_threshold: float = Settings.answer_threshold) -> dict:
     """The quote threshold to answer at, chosen on the training questions rather than on dev:
     the lowest (by 0.01) at which the cross-validated probabilities refuse `PROBES_REFUSED` of
     the training probes, the short answer's threshold staying at 0.5 (likelier right than
