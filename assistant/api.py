@@ -10,7 +10,7 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from . import answering, languages, prompts
-from .answering import Pipeline, Query, scope
+from .answering import Pipeline, Query, scope, wiring
 from .config import Settings
 from .embeddings import embedding_identity, load_embedding
 from .embeddings.sentences import Cosines
@@ -49,7 +49,7 @@ class Assistant:
         chunking = {"max_chars": settings.chunk_chars, "overlap_chars": settings.overlap_chars, "splitter": "assistant.sentences/1"}
         self.store: Store = open_store(settings, self._embed, {**self._identity, "language": settings.index_language}, chunking)
         self._indexer = Indexer(self.store, self._embed, settings.chunk_chars, settings.overlap_chars)
-        self.pipeline: Pipeline = answering.build(settings, self.store, Cosines(self._embed), lambda: self.generator)
+        self.pipeline: Pipeline = wiring.build(settings, self.store, Cosines(self._embed), lambda: self.generator)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, **settings) -> Assistant:

@@ -327,9 +327,19 @@ def _reembed(args) -> int:
 
 
 def _chat(args) -> int:
-    from .app import launch
+    from .app import Pending, launch
 
-    launch(_assistant_for_chat(args), host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang)
+    # The page first (Gradio's import is most of it), then the index and the models: a question
+    # asked before they are there waits for them (`app.pending`)
+    assistant = Pending()
+    app = launch(assistant, host=args.host, port=args.port, auth=args.auth, share=args.share, lang=args.lang, prevent_thread_lock=True)
+    try:
+        assistant.set(_assistant_for_chat(args))
+    except BaseException as error:  # the page's waiting calls get it too; the command says it and stops
+        assistant.fail(error)
+        app.close()
+        raise
+    app.block_thread()
     return 0
 
 

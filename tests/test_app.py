@@ -372,6 +372,39 @@ def test_gradio_client_gets_answer_and_sources(fake, served):
 
 
 @pytest.mark.slow  # a server
+def test_the_page_is_served_before_the_assistant_and_a_question_waits_for_it(fake, served):
+    """`assistant chat` serves the page over a Pending assistant, then opens the real one."""
+    import urllib.request
+
+    from gradio_client import Client
+
+    from assistant.app import Pending
+
+    pending = Pending()
+    url = served(pending)
+    with urllib.request.urlopen(url, timeout=30) as response:  # nothing opened yet
+        assert response.status == 200
+    client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    job = client.submit(QUESTION, None, api_name="/ask")
+    time.sleep(0.5)
+    assert not job.done(), "the question waits for the assistant"
+    pending.set(fake)
+    assert "Pologne" in job.result(timeout=30)["answer"]
+
+
+def test_a_pending_assistant_that_failed_to_open_raises_its_error(fake):
+    from assistant.app import Pending
+
+    pending = Pending()
+    threading.Timer(0.2, pending.fail, [IndexStoreError("the index is damaged: run assistant check")]).start()
+    with pytest.raises(IndexStoreError, match="assistant check"):
+        pending.articles()
+    later = Pending()
+    threading.Timer(0.2, later.set, [fake]).start()
+    assert Handlers(later).ask(QUESTION, None)["answer"]
+
+
+@pytest.mark.slow  # a server
 def test_upload_through_the_server(fake, served, tmp_path):
     from gradio_client import Client, handle_file
 

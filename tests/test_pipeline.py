@@ -50,7 +50,7 @@ def test_a_field_no_stage_fills_is_refused_and_only_the_missing_ones_are_named()
 def test_the_default_stages_pass_the_check_and_declare_fields_of_the_query(make_assistant):
     known = {f.name for f in fields(Query)}
     for confidence_model in ("", "default"):  # without and with the decide stage
-        pipeline = make_assistant(confidence_model=confidence_model).pipeline  # answering.build ran the check
+        pipeline = make_assistant(confidence_model=confidence_model).pipeline  # answering.wiring.build ran the check
         Pipeline(pipeline.stages)  # and it still holds, built again from the same stages
         assert pipeline.names[0] == "understand" and "draft" in pipeline.names
         assert ("decide" in pipeline.names) == bool(confidence_model)

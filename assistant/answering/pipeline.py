@@ -2,7 +2,7 @@
 
 A stage is any object with a `name` and a `run(query)` method that reads and fills fields of
 the `Query` and returns a `Decision` (or, to stream, yields events and then returns one). A
-decision with a refusal ends the question there. The stages, in order (`answering.build`):
+decision with a refusal ends the question there. The stages, in order (`answering.wiring.build`):
 
     understand -> scope -> retrieve -> summarize -> passage_gate -> evidence -> sentence_gate
     -> draft -> verify -> verbatim -> corroborate -> decide -> attribute

@@ -1,5 +1,6 @@
 """The browser chat over the Python API (`create_app`, `launch`)."""
 
 from .page import create_app, launch
+from .pending import Pending
 
-__all__ = ["create_app", "launch"]
+__all__ = ["Pending", "create_app", "launch"]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from ..api import Assistant
+    from .pending import Pending
 
 CSS = """
 .qa { line-height: 1.5; }
@@ -51,11 +52,12 @@ def _gradio():
     return gr
 
 
-def create_app(assistant: Assistant, lang: str = DEFAULT) -> gr.Blocks:
+def create_app(assistant: Assistant | Pending, lang: str = DEFAULT) -> gr.Blocks:
     """The chat page over `assistant`, with its queue set up, not launched.
 
     Args:
-        assistant: an `Assistant` (or anything with its stream/chat/ingest/articles/remove methods).
+        assistant: an `Assistant` (or anything with its stream/chat/ingest/articles/remove methods:
+            a `Pending` one).
         lang: the page's language when it opens ("fr" or "en"); each reader can switch.
     """
     gr = _gradio()
@@ -93,7 +95,7 @@ def parse_auth(auth: str | tuple[str, str] | None) -> tuple[str, str] | None:
 
 
 def launch(
-    assistant: Assistant,
+    assistant: Assistant | Pending,
     host: str = "127.0.0.1",
     port: int = 7860,
     auth: str | tuple[str, str] | None = None,
@@ -101,10 +103,10 @@ def launch(
     lang: str = DEFAULT,
     **kwargs,
 ):
-    """Serve the chat page until interrupted.
+    """Serve the chat page until interrupted (with prevent_thread_lock=True, return it served).
 
     Args:
-        assistant: the `Assistant` to serve.
+        assistant: the `Assistant` to serve (or a `Pending` one, set once the page is up).
         host: interface to listen on (127.0.0.1: this machine only).
         port: TCP port.
         auth: 'user:password' required to open the page, or None.
@@ -114,4 +116,5 @@ def launch(
     """
     credentials = parse_auth(auth)
     app = create_app(assistant, lang)
-    return app.launch(server_name=host, server_port=port, auth=credentials, share=share, show_error=False, css=CSS, footer_links=["api"], **kwargs)
+    app.launch(server_name=host, server_port=port, auth=credentials, share=share, show_error=False, css=CSS, footer_links=["api"], **kwargs)
+    return app

@@ -157,14 +157,15 @@ def ingest_table(rows: list[dict]) -> str:
 # page could take a question (the models loading in the background, as `assistant chat` does).
 _CHILD = """
 import json, resource, sys, time
-from assistant import Assistant
 from assistant.types import Answer
 index, llm, reference, warmup, follow_up = sys.argv[1:6]
-from assistant.app import create_app  # in the order of `assistant chat`: Gradio, the index, the
-assistant = Assistant.open(index, llm=llm)  # models loading in the background, the page
-assistant.warm_up(background=True)
-create_app(assistant)  # the chat page's objects count in the memory
+from assistant.app import Pending, create_app  # in the order of `assistant chat`: the page
+pending = Pending()
+create_app(pending)  # (its objects count in the memory), then the index, the models loading
 print(json.dumps({"event": "ready"}), flush=True)
+from assistant import Assistant  # in the background
+assistant = pending.set(Assistant.open(index, llm=llm))
+assistant.warm_up(background=True)
 first = assistant.ask(reference)
 print(json.dumps({"event": "first"}), flush=True)
 assistant.ask(warmup)
