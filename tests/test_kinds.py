@@ -13,6 +13,9 @@ from assistant.reading.requests import asks_change, asks_which_article, names_no
         ("À quelle heure est-il arrivé ?", "En fin de matinée, vers midi."),
         ("Combien d'Américains l'accompagnaient ?", "Cinq autres Américains."),
         ("Combien de morts ?", "Plus de 3 000."),
+        ("Combien de sapeurs-pompiers sont intervenus ?", "Vingtaine [1]."),  # an approximate number
+        ("Combien de manifestants ?", "Des milliers."),
+        ("How many people were rehoused?", "Dozens."),
         ("Quand la réunion a-t-elle eu lieu ?", "Mardi."),
         ("En quelle année la Révolution commence-t-elle ?", "En 1789."),
         ("When did they meet?", "On Tuesday."),

@@ -28,7 +28,7 @@ UNITS = {
 SPELLED_NUMBERS: dict[str, str] = {}
 QUANTITIES = tuple(
     """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred hundreds
-    thousand thousands million billion dozen several few""".split()
+    thousand thousands million millions billion billions dozen dozens several few""".split()
 )
 NO_ANSWER = r"not (?:mention|contain|provide|specif|found|stated)\w*|(?:don't|do not|cannot|can't) (?:know|find|answer)|no information"
 

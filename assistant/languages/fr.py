@@ -43,7 +43,8 @@ SPELLED_NUMBERS = {
 QUANTITIES = tuple(
     """un une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente
     quarante cinquante soixante cent cents mille million millions milliard milliards dizaine dizaines centaine
-    centaines douzaine plusieurs quelques""".split()
+    centaines douzaine douzaines quinzaine vingtaine vingtaines trentaine quarantaine cinquantaine soixantaine
+    millier milliers plusieurs quelques""".split()
 )
 # How a model says it does not know (a regular expression, `answering.verify`), besides the
 # INTROUVABLE word the prompt asks for.
