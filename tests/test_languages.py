@@ -152,3 +152,31 @@ def test_the_gates_give_a_question_in_another_language_than_its_passage_the_cros
             decision = gate.run(query)
             assert (decision.refusal is not None) == refused, (language, gate.name)
             assert decision.details.get("cross_lingual", False) == (language == "en")
+
+
+def test_the_cross_lingual_decision_table_compares_the_checks_with_the_models():
+    """`lab.cross_lingual --decide`: the same rows decided by the checks and by the shipped
+    models at each threshold; the chosen threshold is the lowest refusing 95 % of the probes."""
+    from assistant.answering.confidence import ConfidenceModel
+    from assistant.answering.wiring import DEFAULT_CONFIDENCE_MODEL
+    from assistant.lab.cross_lingual import decision_table
+
+    names = ConfidenceModel.load(DEFAULT_CONFIDENCE_MODEL).answer.names
+
+    def row(answerable: bool, finding: str | None, cosine: float) -> dict:
+        signals = dict.fromkeys(names, 0.0) | {"sentence_cosine": cosine, "passage_cosine": cosine, "cross_lingual": 1.0}
+        return {
+            "answerable": answerable,
+            "rules_refusal": finding,
+            "signals": signals,
+            "answer": "In Poland [1].",
+            "quote": "",
+            "answer_right": answerable,
+            "quote_right": False,
+        }
+
+    rows = [row(True, None, 0.9), row(True, "unsupported", 0.9), row(False, None, 0.7), row(False, "relevance", 0.7)]
+    table, chosen = decision_table(rows)
+    checks = next(line for line in table.splitlines() if line.startswith("| the checks"))
+    assert checks.split("|")[2:5] == [" 0.500 ", " 1 ", " 1 "], "the checks answer what they found nothing against"
+    assert 0.0 < chosen <= 1.0 and f"threshold {chosen:.2f}" in table
