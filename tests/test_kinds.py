@@ -16,6 +16,10 @@ from assistant.reading.requests import asks_change, asks_which_article, names_no
         ("Combien de sapeurs-pompiers sont intervenus ?", "Vingtaine [1]."),  # an approximate number
         ("Combien de manifestants ?", "Des milliers."),
         ("How many people were rehoused?", "Dozens."),
+        ("Combien de jours de prison a-t-il reçus ?", "Trente jours [1]."),
+        ("Combien coûte l'abonnement ?", "12 euros par mois [1]."),  # a unit of the kind asked, beside another
+        ("Combien de kilomètres ?", "Deux cents [1]."),  # « cents » is a number here, not money
+        ("How long is the bridge?", "3 km."),  # a length, not a duration
         ("Quand la réunion a-t-elle eu lieu ?", "Mardi."),
         ("En quelle année la Révolution commence-t-elle ?", "En 1789."),
         ("When did they meet?", "On Tuesday."),
@@ -34,6 +38,9 @@ def test_answers_of_the_asked_kind_fit(question, answer):
         ("Combien d'Américains l'accompagnaient ?", "Du personnel de sécurité de l'armée."),
         ("Quand la réunion a-t-elle eu lieu ?", "En Pologne."),
         ("How many soldiers?", "The American soldier."),
+        ("Combien de jours de prison le conducteur a-t-il reçus ?", "250 euros [1]."),  # the fine, not the sentence
+        ("Combien de temps a duré la grève ?", "25 % [1]."),
+        ("How much does the subscription cost?", "2 years."),
     ],
 )
 def test_answers_of_another_kind_do_not(question, answer):

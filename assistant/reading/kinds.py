@@ -49,6 +49,36 @@ def expected(question: str) -> str | None:
 
 
 def fits(question: str, answer: str) -> bool:
-    """True unless the question asks for an age, a time or a quantity the answer does not give."""
+    """True unless the question asks for an age, a time or a quantity the answer does not give,
+    or counts in one unit while the answer counts in another."""
     wanted = expected(question)
-    return wanted is None or re.search(wanted, answer.lower()) is not None
+    if wanted is not None and re.search(wanted, answer.lower()) is None:
+        return False
+    return not _other_unit(question, answer)
+
+
+# Units by what they measure. « Combien de jours de prison … ? » answered « 250 euros » gives a
+# quantity, but of money where days were asked: the amount of a fine beside the sentence asked for.
+_UNITS = {
+    "time": r"secondes?|minutes?|heures?|jours?|semaines?|mois|ans|années?|siècles?|seconds?|hours?|days?|weeks?|months?|years?|centur(?:y|ies)",
+    "money": r"euros?|€|dollars?|\$|francs?|centimes?|£|yens?|yuans?|roubles?",  # not « cents »: « deux cents »
+    "distance": r"km|kilomètres?|kilometres?|kilometers?|mètres?|metres?|meters?|miles?",
+    "mass": r"kg|kilos?|kilogrammes?|grammes?|tonnes?|tons?|grams?",
+    "share": r"%|pour\s?cent|percent|per\s?cent",
+}
+# The unit a question asks in: « combien de jours », « combien coûte », "how long", "how much does … cost".
+_ASKED_UNIT = [
+    (r"\bcombien\s+de\s+temps\b|\bhow\s+long\b(?!\s+(?:is|was|are|were)\s+(?:the|a|an)\b)", "time"),
+    (r"\bcombien\s+(?:co[uû]t|vaut|valent|pa[iy]e)|\bhow\s+much\b[^?]*\b(?:cost|pay|paid|worth)", "money"),
+    *((rf"\bcombien\s+(?:de|d')\s*(?:{pattern})\b", unit) for unit, pattern in _UNITS.items()),
+]
+
+
+def _other_unit(question: str, answer: str) -> bool:
+    """The question counts in one unit and the answer gives a number in another, none in it."""
+    lowered = question.lower()
+    asked = next((unit for pattern, unit in _ASKED_UNIT if re.search(pattern, lowered)), None)
+    if asked is None:
+        return False
+    given = {unit for unit, pattern in _UNITS.items() if re.search(rf"(?:\d|\b(?:{_NUMBER_WORDS})\b)\s*(?:{pattern})(?!\w)", answer.lower())}
+    return bool(given) and asked not in given
