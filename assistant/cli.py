@@ -216,6 +216,7 @@ def _ask(args) -> int:
     from .types import Answer
 
     assistant = _assistant(args)
+    assistant.warm_up(background=True)  # the LLM loads while the question is understood and searched
     filters = {"since": args.since, "until": args.until, "sources": args.source, "as_of": args.as_of}
     if args.json:
         print(json.dumps(assistant.ask(args.question, **filters).to_dict(), ensure_ascii=False, indent=2))
