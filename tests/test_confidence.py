@@ -238,3 +238,20 @@ def test_the_replay_decides_a_recorded_run_as_decide_did(make_assistant, tmp_pat
         assert any(o.answer_probability is None for o in recorded), "one is refused before the decision"
         replayed = selective.replay(recorded, 0.5, 0.27)
         assert [(o.outcome, o.refused) for o in replayed] == [(o.outcome, o.refused) for o in recorded], (answer_p, quote_p)
+
+
+def test_the_selective_command_gives_the_settings_thresholds_first(make_assistant, tmp_path, capsys):
+    """`python -m assistant.lab.selective RUN.jsonl`: the run decided at the settings' thresholds
+    (the README's dev figures), then the grid; a file it cannot read is an error, not a traceback."""
+    import json
+
+    script = {"Où Milley": "Dans le sud-est de la Pologne [1]."}
+    assistant = deciding(make_assistant, tmp_path, 0.9, 0.9, script)
+    recorded = _run_one(assistant, Question("q0", "Où Milley a-t-il rencontré Zaluzhny ?", ("Pologne",), None, True), False)
+    details = tmp_path / "run.jsonl"
+    details.write_text(json.dumps(recorded.to_dict()) + "\n", encoding="utf-8")
+    assert selective.main([str(details)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[2].startswith("| **0.50** (settings) | **0.27** | 1.000 |") and rows[-1].startswith("| the checks |")
+    assert selective.main([str(tmp_path / "missing.jsonl")]) == 1
+    assert "cannot read" in capsys.readouterr().err

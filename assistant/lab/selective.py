@@ -163,28 +163,51 @@ GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 GRID_KEYS = ("contains", "f1", "answer_precision", "answer_or_quote", "false_refusal_rate", "refusal_rate", "citation_precision")
 
 
-def grid_table(outcomes: list[Outcome], grid=GRID) -> str:
-    """The run's keys at every pair of thresholds (`replay`), to choose the operating point."""
+def grid_table(outcomes: list[Outcome], grid=GRID, default: tuple[float, float] | None = None) -> str:
+    """The run's keys at every pair of thresholds (`replay`), to choose the operating point;
+    `default`, the settings' pair, first."""
     from .evaluation import summarize
 
+    def row(first: str, second: str, decided: list[Outcome]) -> str:
+        metrics = summarize(decided)
+        cells = " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in GRID_KEYS)
+        return f"| {first} | {second} | {cells} |"
+
     lines = ["| answer_threshold | quote_threshold | " + " | ".join(GRID_KEYS) + " |", "| ---: | ---: |" + " ---: |" * len(GRID_KEYS)]
-    for answer_threshold in grid:
-        for quote_threshold in grid:
-            metrics = summarize(replay(outcomes, answer_threshold, quote_threshold))
-            cells = " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in GRID_KEYS)
-            lines.append(f"| {answer_threshold:.2f} | {quote_threshold:.2f} | {cells} |")
-    metrics = summarize(checks(outcomes))
-    cells = " | ".join("-" if metrics[k] is None else f"{metrics[k]:.3f}" for k in GRID_KEYS)
-    lines.append(f"| the checks | (no quotes) | {cells} |")
+    pairs = [(a, q) for a in grid for q in grid]
+    if default:
+        lines.append(row(f"**{default[0]:.2f}** (settings)", f"**{default[1]:.2f}**", replay(outcomes, *default)))
+    lines += [row(f"{a:.2f}", f"{q:.2f}", replay(outcomes, a, q)) for a, q in pairs]
+    lines.append(row("the checks", "(no quotes)", checks(outcomes)))
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m assistant.lab.selective DETAILS.jsonl [MODEL.json] (a run at thresholds 0)
+def main(argv: list[str] | None = None) -> int:
+    import argparse
     import sys
     from pathlib import Path
 
     from ..answering.confidence import ConfidenceModel
+    from ..config import Settings
+    from ..errors import AssistantError
     from .data import read_jsonl
 
-    recorded = [Outcome.from_dict(record) for record in read_jsonl(sys.argv[1])]
-    print(grid_table(rescore(recorded, ConfidenceModel.load(Path(sys.argv[2]))) if len(sys.argv) > 2 else recorded))
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.lab.selective", description="Replay a run made at thresholds 0 (`assistant eval --details`) at other thresholds."
+    )
+    parser.add_argument("details", type=Path, help="the run's --details file")
+    parser.add_argument("model", type=Path, nargs="?", help="another confidence model's JSON: the same run as it would decide it")
+    args = parser.parse_args(argv)
+    try:
+        recorded = [Outcome.from_dict(record) for record in read_jsonl(args.details)]
+        decided = rescore(recorded, ConfidenceModel.load(args.model)) if args.model else recorded
+    except (AssistantError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    settings = Settings.from_env()
+    print(grid_table(decided, default=(settings.answer_threshold, settings.quote_threshold)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
