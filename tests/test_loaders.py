@@ -90,6 +90,16 @@ def test_html_page_yields_the_article_without_navigation(tmp_path):
     assert article.date == "2024-03-04"
 
 
+def test_the_text_after_an_empty_inline_element_is_kept(tmp_path):
+    """trafilatura drops an empty `<em></em>` or `<strong></strong>` with the text after it (as on
+    the Gala page of ../shared/news): the loader unwraps such elements first."""
+    page = HTML.replace("construit en deux ans", "construit<em></em> en deux ans par<strong></strong> les équipes de la métropole")
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    [article] = load_file(path).articles
+    assert "construit en deux ans par les équipes de la métropole" in article.text
+
+
 def test_an_xhtml_page_declaring_its_encoding_is_read(tmp_path):
     path = tmp_path / "page.xhtml.html"
     path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + HTML.replace("<html>", '<html lang="fr">'), encoding="utf-8")

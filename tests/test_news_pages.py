@@ -114,3 +114,11 @@ def test_outlet_times_and_editions_are_honoured(pages):
     assert by_stem["htmldate__1691900941"].date == "2020-08-24"  # 00:23 UTC is 20:23 the day before in Ottawa
     assert by_stem["trafilatura__aoc.media.archaisme"].date == "2019-12-10"  # the next day's edition
     assert by_stem["newspaper4k__arabic_article"].date is None  # « © 2013 » is not the 1st of January
+
+
+def test_the_words_around_empty_inline_elements_are_kept(pages):
+    """The Gala page leaves empty `<strong></strong>` and `<em></em>` between runs of its text,
+    which trafilatura dropped with the text after them (`loaders._without_empty_inline`)."""
+    [article] = next(loaded.articles for row, loaded in pages if row["stem"] == "trafilatura__gala.fr.surnom")
+    assert "par un dirigeant de LREM dans un portrait du" in article.text
+    assert "un chiraquien s'est souvenu du surnom peu flatteur que donnait Jacques Chirac àJean-Paul Delevoye." in article.text

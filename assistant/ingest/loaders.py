@@ -137,7 +137,8 @@ def html_article(html: str, source: str) -> Article:
     one article whichever way it arrives."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
+    tree = _without_empty_inline(html)
+    doc = trafilatura.bare_extraction(tree if tree is not None else html, with_metadata=True, include_comments=False, favor_precision=True)
     text = (getattr(doc, "text", None) or "").strip() if doc else ""
     if len(text.split()) < 5:  # a menu or a cookie banner, not an article
         raise InputError("no article text found in this HTML page")
@@ -153,6 +154,27 @@ def html_article(html: str, source: str) -> Article:
         author=meta.author,
         language=meta.language,
     )
+
+
+# Inline elements a page may leave empty (`<em></em>`, `<strong></strong>`) between two runs of text
+_INLINE = ("a", "b", "em", "font", "i", "mark", "small", "span", "strong", "sub", "sup", "u")
+
+
+def _without_empty_inline(html: str):
+    """The page as trafilatura would parse it, its empty inline elements unwrapped: trafilatura
+    drops an empty element together with the text after it (its tail), and with it words of the
+    article: « … que donnait Jacques Chirac à<em></em>Jean-Paul Delevoye. » lost « Jean-Paul
+    Delevoye. », and a `<strong></strong>` on the same Gala page took « par un dirigeant de LREM
+    dans un portrait du » with it. None when the page does not parse (trafilatura then says why)."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return None
+    for element in list(tree.iter(*_INLINE)):
+        if len(element) == 0 and not (element.text or "").strip():
+            element.drop_tag()  # lxml.html: the tag goes, its text and the text after it stay
+    return tree
 
 
 def _records(path: Path, name: str, suffix: str, loaded: Loaded) -> Iterator[tuple[str, dict]]:
