@@ -92,9 +92,6 @@ def decision_rows(questions: Path, corpus: Path, limit: int, probe_limit: int) -
         shutil.rmtree(folder, ignore_errors=True)
 
 
-PROBES_REFUSED = 0.95  # as the operating point of `train confidence`
-
-
 def decision_table(rows: list[dict]) -> tuple[str, float]:
     """What the confidence models decide at each cross-lingual threshold, and the hand-set
     checks for comparison; with the lowest threshold refusing `PROBES_REFUSED` of the probes."""
@@ -102,7 +99,7 @@ def decision_table(rows: list[dict]) -> tuple[str, float]:
     from ..answering.decide import by_checks, verdict
     from ..answering.wiring import DEFAULT_CONFIDENCE_MODEL
     from ..config import Settings
-    from .train_confidence import BEFORE_DECISION
+    from .train_confidence import BEFORE_DECISION, lowest_refusing
 
     model = ConfidenceModel.load(DEFAULT_CONFIDENCE_MODEL)
 
@@ -125,7 +122,7 @@ def decision_table(rows: list[dict]) -> tuple[str, float]:
         right, quoted = sum(r["answer_right"] for r in answers), sum(r["quote_right"] for r in quotes)
         return f"| {name} | {refused:.3f} | {len(answers)} | {right} | {len(quotes)} | {quoted} | {sum(o == 'refused' for _, o in given)} |"
 
-    chosen = next((t / 100 for t in range(101) if sum(outcome(r, t / 100) == "refused" for r in probes) >= PROBES_REFUSED * len(probes)), 1.0)
+    chosen = lowest_refusing(probes, outcome)
     lines = [
         f"{len(answerable)} answerable questions, {len(probes)} probes, translated into English",
         "",
@@ -154,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = decision_rows(args.questions, args.corpus, args.limit, args.probes)
     if args.out:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    from .train_confidence import PROBES_REFUSED
+
     table, chosen = decision_table(rows)
     print(table, "", f"lowest threshold refusing {PROBES_REFUSED:.0%} of the probes: {chosen:.2f}", sep="\n")
     return 0

@@ -18,6 +18,7 @@ import json
 import random
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..answering.citations import strip_markers
@@ -145,6 +146,13 @@ BEFORE_DECISION = {r.value for r in (Refusal.OUT_OF_SCOPE, Refusal.RELEVANCE, Re
 PROBES_REFUSED = 0.95  # the issue's target (issue 25)
 
 
+def lowest_refusing(probes: list[dict], outcome: Callable[[dict, float], str]) -> float:
+    """The lowest threshold (by 0.01) at which `outcome(row, threshold)` refuses
+    `PROBES_REFUSED` of the probes; 1.0 when none does."""
+    enough = PROBES_REFUSED * len(probes)
+    return next((t / 100 for t in range(101) if sum(outcome(r, t / 100) == "refused" for r in probes) >= enough), 1.0)
+
+
 def operating_point(rows: list[dict], held_out: dict[str, list[float]], answer_threshold: float = Settings.answer_threshold) -> dict:
     """The quote threshold to answer at, chosen on the training questions rather than on dev:
     the lowest (by 0.01) at which the cross-validated probabilities refuse `PROBES_REFUSED` of
@@ -168,10 +176,7 @@ def operating_point(rows: list[dict], held_out: dict[str, list[float]], answer_t
         return chosen.outcome
 
     probes, answerable = [r for r in rows if not r["answerable"]], [r for r in rows if r["answerable"]]
-    for step in range(101):
-        threshold = step / 100
-        if sum(outcome(r, threshold) == "refused" for r in probes) >= PROBES_REFUSED * len(probes):
-            break
+    threshold = lowest_refusing(probes, outcome)
     given = [(r, outcome(r, threshold)) for r in answerable]
     right = sum((o == "answer" and r["answer_right"]) or (o == "quote" and r["quote_right"]) for r, o in given)
     return {
