@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import string
-from functools import cache, lru_cache
+from functools import cache
 
 from llama_index.core import PromptTemplate
 
@@ -36,18 +36,30 @@ def render(name: str, **values: str) -> str:
 def answer_messages(context_str: str, query_str: str, language: str) -> list[dict]:
     """The chat for one answer: fixed instructions and worked examples (prompts/answer_*), then
     the question. The fixed part comes first so llama.cpp reuses its cached state across questions."""
-    messages = [{"role": "system", "content": render("answer_system")}]
-    for example in _examples():
-        messages.append({"role": "user", "content": render("answer", **{k: example[k] for k in ("context_str", "query_str", "language")})})
+    return _chat("answer", context_str=context_str, query_str=query_str, language=language)
+
+
+def question_messages(title: str, sentence: str) -> list[dict]:
+    """The chat that asks the model for a question one sentence answers, with the answer
+    (prompts/question_*: `lab.generate_questions`, the reader's training data)."""
+    return _chat("question", title=title, sentence=sentence)
+
+
+def _chat(name: str, **values: str) -> list[dict]:
+    """prompts/<name>_system.txt, then each of prompts/<name>_examples.json as the user's
+    prompts/<name>.txt and the assistant's answer, then `values` in prompts/<name>.txt."""
+    messages = [{"role": "system", "content": render(f"{name}_system")}]
+    for example in _examples(name):
+        messages.append({"role": "user", "content": render(name, **{k: example[k] for k in values})})
         messages.append({"role": "assistant", "content": example["answer"]})
-    messages.append({"role": "user", "content": render("answer", context_str=context_str, query_str=query_str, language=language)})
+    messages.append({"role": "user", "content": render(name, **values)})
     return messages
 
 
-@lru_cache(maxsize=1)
-def _examples() -> list[dict]:
+@cache
+def _examples(name: str) -> list[dict]:
     """Worked examples: the small models follow a shown answer far better than a described one."""
-    path = PROMPTS_DIR / "answer_examples.json"
+    path = PROMPTS_DIR / f"{name}_examples.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:

