@@ -97,8 +97,7 @@ def generate(articles: list[Article], generator, out: Path, limit: int | None = 
 
     from ..prompts import question_messages
 
-    done = {json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines() if line.strip()} if out.is_file() else set()
-    done |= _rejected(out)
+    done = _ids(out) | _ids(_rejected_file(out))
     todo = [(a, s) for a, s in sentences_in_turn(articles) if record_id(a, s) not in done][:limit]
     counts = {"asked": 0, "kept": 0, "already_done": len(done)}
     with out.open("a", encoding="utf-8") as kept, _rejected_file(out).open("a", encoding="utf-8") as rejected:
@@ -123,9 +122,11 @@ def _rejected_file(out: Path) -> Path:
     return out.with_name(out.stem + "-rejected.jsonl")
 
 
-def _rejected(out: Path) -> set[str]:
-    path = _rejected_file(out)
-    return {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()} if path.is_file() else set()
+def _ids(path: Path) -> set[str]:
+    """The ids of a file's records, none when it does not exist yet."""
+    from .data import read_jsonl
+
+    return {record["id"] for record in read_jsonl(path)} if path.is_file() else set()
 
 
 def main(argv: list[str] | None = None) -> int:
