@@ -63,9 +63,10 @@ class Settings:
     # 5 costs some 16 sentences to embed per question instead of 10 (docs/evidence.md).
     evidence_pool: int = 5
     # The reader (docs/reader.md): a cross-encoder fine-tuned here that reads the pool's surest
-    # sentences and gives the probability that each states the answer, and where: signals for the
-    # confidence models, the answer's span in the quote. "default": the one shipped in the
-    # package; "" or "off": none; else the path of a reader (without suffix).
+    # sentences and gives the probability that each states the answer, and where: it reranks
+    # them (with the evidence model's share), gives signals for the confidence models and the
+    # answer's span in the quote. "default": the one shipped in the package; "" or "off": none;
+    # else the path of a reader (without suffix).
     reader: str = ""
     # The sentences it reads, the evidence model's surest first: some 15 ms each on 2 cores. On
     # the dev candidates, its best probability over the 6 surest tells the answerable questions

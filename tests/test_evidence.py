@@ -101,12 +101,14 @@ class FakeReader:
     def read(self, question, candidates):
         self.read_count += len(candidates)
         return [
-            Reading(0.9, (c.text.index(self.answer), c.text.index(self.answer) + len(self.answer)), 0.8) if self.answer in c.text else Reading(0.1, (0, 1), 0.1)
+            Reading(0.99, (c.text.index(self.answer), c.text.index(self.answer) + len(self.answer)), 0.8)
+            if self.answer in c.text
+            else Reading(0.01, (0, 1), 0.1)
             for c in candidates
         ]
 
 
-def test_the_reader_reads_without_reordering_and_its_span_reaches_the_quote():
+def test_the_reader_ranks_the_sentences_it_reads_and_its_span_reaches_the_quote():
     from assistant.answering.decide import quoted
     from assistant.answering.evidence import ReadSentences, select_learned
     from assistant.answering.evidence_model import load
@@ -114,13 +116,16 @@ def test_the_reader_reads_without_reordering_and_its_span_reaches_the_quote():
 
     passages = [passage(KREMLIN, 1.0), passage(MEETING, 0.9)]
     reader = FakeReader("le sud-est de la Pologne")
-    unread = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load()).evidence
-    evidence = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load(), ReadSentences(reader, 5)).evidence
-    assert [(c.n, c.start) for c in evidence.chosen] == [(c.n, c.start) for c in unread.chosen], "the evidence model's order stays"
-    assert evidence.reader_best == 0.9 and unread.reader_best is None  # some sentence it read answers, whatever its rank
+    unread = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load())
+    read = select_learned("Qui a critiqué Washington ?", passages, passages, 450, shared_words, load(), ReadSentences(reader, 5))
+    assert KREMLIN[unread.evidence.chosen[0].start :].startswith("Le Kremlin"), "the evidence model alone: the words shared"
+    top = read.evidence.chosen[0]
+    assert read.passages[top.n - 1].text[top.start :].startswith("Milley est arrivé"), "the reader's surest sentence first"
+    assert read.passages[0].text == MEETING, "and its passage"
+    assert read.evidence.reader_best == 0.99 and unread.evidence.reader_best is None
     evidence = select_learned(QUESTION, passages, passages, 450, shared_words, load(), ReadSentences(reader, 5)).evidence
     top = evidence.chosen[0]
-    assert MEETING[top.start : top.end].startswith("Milley est arrivé") and top.probability == 0.9
+    assert MEETING[top.start : top.end].startswith("Milley est arrivé") and top.probability == 0.99
     assert MEETING[slice(*top.span)] == "le sud-est de la Pologne"
     quote = quoted([], [passages[1]], evidence.chosen)
     assert quote.quote.startswith("Milley est arrivé") and MEETING[slice(*quote.answer_span)] == "le sud-est de la Pologne"

@@ -174,23 +174,23 @@ def measure(items: list[Item], scores: list[list[float]]) -> dict:
         "sentence_recall@1": recall_at_1(items, scores),
         "evidence_model_recall@1": recall_at_1(items, [[c.share for c in i.candidates] for i in items]),
         "cosine_recall@1": recall_at_1(items, [[c.cosine for c in i.candidates] for i in items]),
-        # an indication, nothing fitted: the reader's log-odds plus the log of the evidence model's
-        # share (for a reader trained without them: `Plan.prior` learns that sum's weights)
-        "reader_plus_share_recall@1": recall_at_1(items, [_with_share(i, s) for i, s in zip(items, scores)]),
+        # as the evidence stage ranks with this reader: the evidence model's surest sentences read,
+        # by the reader's log-odds plus part of the log share (evidence.read_ranking)
+        "evidence_stage_recall@1": recall_at_1(items, [_as_ranked(i, s) for i, s in zip(items, scores)]),
     }
     best = [(max(s, default=0.0), i.answerable) for i, s in zip(items, scores)]
     figures["answerable_auc"] = _auc([b for b, a in best if a], [b for b, a in best if not a])
     return figures
 
 
-def _with_share(item: Item, probabilities: list[float]) -> list[float]:
-    import math
+def _as_ranked(item: Item, probabilities: list[float]) -> list[float]:
+    from ..answering.evidence import read_ranking
+    from ..config import Settings
+    from ..reader.runtime import Reading
 
-    def log_odds(p: float) -> float:
-        p = min(max(p, 1e-6), 1 - 1e-6)
-        return math.log(p / (1 - p))
-
-    return [log_odds(p) + math.log(max(c.share, 1e-4)) for p, c in zip(probabilities, item.candidates)]
+    shares = [c.share for c in item.candidates]
+    surest = set(sorted(range(len(shares)), key=lambda i: -shares[i])[: Settings().reader_sentences])
+    return read_ranking(shares, [Reading(p, (0, 0), 0.0) if i in surest else None for i, p in enumerate(probabilities)])
 
 
 def _auc(positives: list[float], negatives: list[float]) -> float | None:
