@@ -273,3 +273,13 @@ def test_a_question_set_compares_english_retrieval_with_french():
     news = read_jsonl(Path(__file__).parent / "data" / "news_questions.jsonl")
     assert len(news) >= 60 and sum(not q["answers"] for q in news) >= 15
     assert all(q["outlets"] for q in news if q["answers"] and q.get("kind") not in ("overview",)), "each answerable question names its article's outlet"
+
+
+def test_a_folder_of_pages_is_its_articles_without_its_readme(tmp_path):
+    from assistant.lab.data import article_files
+
+    (tmp_path / "README.md").write_text("Ces pages viennent de …", encoding="utf-8")
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "incendie.txt").write_text("Incendie à Frain\n\nCinq personnes relogées.", encoding="utf-8")
+    (tmp_path / "pages.tsv").write_text("stem\tlanguage\n", encoding="utf-8")
+    assert article_files([tmp_path]) == [tmp_path / "pages" / "incendie.txt"]

@@ -147,3 +147,14 @@ def test_an_answer_in_another_language_is_checked_against_windows_of_the_passage
     assert not grounded.refused and grounded.citations[0].n == 1
     wrong = ground("In Kyiv [1].", *args[1:], rules, similarity=translated_overlap, cross_lingual=True)
     assert wrong.refused
+
+
+def test_an_answer_that_only_restates_the_question_is_unsupported_in_any_language():
+    text = "Manchester United a gagné 3-2 ; Bruno Fernandes a marqué le but du 2-1."
+    scored = [passage(text)]
+    close = lambda sentence, texts: [0.95 for _ in texts]  # noqa: E731 - a similarity fooled by the shared names
+    question = "Who scored Manchester United's second goal against Leicester?"
+    assert ground("Manchester United [1].", question, scored, similarity=close, cross_lingual=True).refused
+    assert not ground("Bruno Fernandes [1].", question, scored, similarity=close, cross_lingual=True).refused
+    film = [passage("Le film 2012 est sorti en salles en 2009, trois ans avant la date qu'il met en scène.")]
+    assert not ground("2012 [1].", "En quelle année se passe le film 2012 ?", film, similarity=close).refused, "a number is not a restatement"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .. import languages
 from ..config import Settings
 from ..reading import kinds
-from ..text import content_words, split_sentences, unsupported_numbers
+from ..text import content_words, numbers, split_sentences, unsupported_numbers
 from ..types import Citation, Passage
 from . import citations
 from .citations import Sentence
@@ -162,6 +162,10 @@ class _Support:
 
     def __call__(self, sentence: str, passage: Passage) -> bool:
         if unsupported_numbers(sentence, passage.text):
+            return False
+        if not _new_words(sentence, self.question) and not numbers(sentence):
+            # it only restates the question (« Manchester United » for « Who scored Manchester
+            # United's second goal? »): no passage backs what it does not say, in any language
             return False
         if _lexical(sentence, self.question, passage) >= self.rules.min_support:
             return True

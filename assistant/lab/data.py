@@ -153,6 +153,14 @@ def load_questions(path: str | Path, answerable: bool | None = None) -> list[Que
     return questions
 
 
+def article_files(paths: list[Path]) -> list[Path]:
+    """The article files of `paths` (folders expanded as `assistant ingest` does), a folder's
+    README left out: it describes the pages, it is no article, and its words matched questions."""
+    from ..ingest.loaders import find_files
+
+    return [f for f in find_files(paths) if f.stem.lower() != "readme"]
+
+
 def load_corpus(path: str | Path) -> list[Article]:
     articles = []
     for i, record in enumerate(read_jsonl(path), 1):

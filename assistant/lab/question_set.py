@@ -22,9 +22,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..answering.citations import strip_markers
-from ..ingest.loaders import SUPPORTED
 from ..text import split_sentences
-from .data import read_jsonl
+from .data import article_files, read_jsonl
 from .metrics import contains_answer, percentile
 
 
@@ -49,9 +48,7 @@ def run(questions: Path, articles: list[Path], **settings) -> list[dict]:
     folder = Path(tempfile.mkdtemp(prefix="assistant-questions-"))
     try:
         assistant = Assistant.open(folder / "index", **settings)
-        # a folder's README describes the pages: it is no article, and its words matched questions
-        pages = [f for path in articles for f in (sorted(path.rglob("*")) if path.is_dir() else [path]) if f.suffix in SUPPORTED and f.stem.lower() != "readme"]
-        assistant.ingest(pages)
+        assistant.ingest(article_files(articles))
         rows = []
         for item in read_jsonl(questions):
             started = time.perf_counter()

@@ -314,15 +314,14 @@ def news_items(args) -> tuple[list[Item], set[str]] | None:
     and the titles of the pages questions were generated over."""
     if not args.news_questions:
         return None
-    from ..ingest.loaders import find_files, load_file
+    from ..ingest.loaders import load_file
     from . import reader_data
-    from .data import load_questions
+    from .data import article_files, load_questions
     from .generate_questions import NEWS_HALF, news_articles
 
     cached = args.cache / "news.jsonl"
     if not cached.is_file():
-        pages = [f for f in find_files([args.news]) if f.stem.lower() != "readme"]
-        corpus = [article for page in pages for article in load_file(page).articles]
+        corpus = [article for page in article_files([args.news]) for article in load_file(page).articles]
         questions = load_questions(args.news_questions)
         reader_data.save(reader_data.collect(questions, {}, corpus), cached)
     return reader_data.load(cached), {a.title for a in news_articles(args.news, NEWS_HALF)}
