@@ -36,6 +36,16 @@ def test_signals_read_every_stage_and_stay_neutral_without_them():
     assert set(full) == set(empty), "every question gives the same signals"
 
 
+def test_the_sentence_signals_are_the_evidence_models_surest_whatever_ranks_first():
+    from assistant.answering.query import Chosen, Evidence
+
+    read_first = Chosen(2, 0, 10, 0.81, 0.05, 0.97, (0, 4), 0.9)  # the reader's surest, little share
+    surest = Chosen(1, 0, 12, 0.86, 0.62, 0.20, (0, 3), 0.5)
+    figures = signals(Query("", question="Où ?", evidence=Evidence([], 0.86, (read_first, surest), 0.97)))
+    assert figures["top_sentence_score"] == 0.62 and figures["top_sentence_cosine"] == 0.86 and figures["top_sentence_in_first_passage"] == 1.0
+    assert figures["reader_probability"] == 0.97, "the reader's own signals are of the sentence it put first"
+
+
 def test_a_missing_or_stale_model_file_says_what_to_do(tmp_path):
     with pytest.raises(ModelError, match="ASSISTANT_CONFIDENCE_MODEL="):
         ConfidenceModel.load(tmp_path / "missing.json")

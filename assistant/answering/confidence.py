@@ -35,6 +35,9 @@ def signals(query: Query) -> dict[str, float]:
     scores = [p.score for p in query.retrieved[:TRACED]] + [0.0, 0.0]
     chosen = query.evidence.chosen if query.evidence and query.evidence.chosen else ()
     top = chosen[0] if chosen else Chosen(0, 0, 0, 0.0, 0.0)
+    # the evidence model's surest sentence (the first, unless a reader ranks them): the models
+    # were fitted on its figures
+    surest = max(chosen, key=lambda c: c.score) if chosen else top
     draft = query.draft or Written("")
     tokens = list(draft.token_probabilities) or [1.0]
     checks = query.checks
@@ -44,9 +47,9 @@ def signals(query: Query) -> dict[str, float]:
         "sentence_cosine": query.evidence.best_relevance if query.evidence else 0.0,
         "fused_first": scores[0],
         "fused_gap": scores[0] - scores[1],
-        "top_sentence_cosine": round(top.relevance, 4),
-        "top_sentence_score": round(top.score, 4),
-        "top_sentence_in_first_passage": float(top.n == 1),
+        "top_sentence_cosine": round(surest.relevance, 4),
+        "top_sentence_score": round(surest.score, 4),
+        "top_sentence_in_first_passage": float(surest.n == 1),
         "refusal_probability": draft.refusal_probability or 0.0,
         "token_min": min(tokens),
         "token_mean_log": sum(math.log(max(p, 1e-9)) for p in tokens) / len(tokens),
