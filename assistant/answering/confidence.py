@@ -35,9 +35,9 @@ def signals(query: Query) -> dict[str, float]:
     scores = [p.score for p in query.retrieved[:TRACED]] + [0.0, 0.0]
     chosen = query.evidence.chosen if query.evidence and query.evidence.chosen else ()
     top = chosen[0] if chosen else Chosen(0, 0, 0, 0.0, 0.0)
-    # the evidence model's surest sentence (the first, unless a reader ranks them): the models
+    # the evidence model's surest sentence (the first, unless a reader ranked them): the models
     # were fitted on its figures
-    surest = max(chosen, key=lambda c: c.score) if chosen else top
+    surest = max(chosen, key=lambda c: c.score) if top.probability is not None else top
     draft = query.draft or Written("")
     tokens = list(draft.token_probabilities) or [1.0]
     checks = query.checks
