@@ -76,6 +76,12 @@ def rerank(question: str, passages: list[Passage], relevance: Relevance, weight:
     return [passages[i] for i in order]
 
 
+def surest_first(shares, limit: int) -> list[int]:
+    """The indices of the `limit` sentences the evidence model is surest of, surest first: those
+    the reader reads."""
+    return sorted(range(len(shares)), key=lambda i: -shares[i])[:limit]
+
+
 class ReadSentences:
     """The reader over the sentences the evidence model is surest of: reading costs some 20 ms a
     sentence on 2 cores, and the evidence model's last sentences are seldom the answering one.
@@ -85,7 +91,7 @@ class ReadSentences:
         self.reader, self.limit = reader, limit
 
     def __call__(self, question: str, pool: list[Passage], table: SentenceTable, shares) -> list[Reading | None]:
-        first = sorted(range(len(shares)), key=lambda i: -shares[i])[: self.limit]
+        first = surest_first(shares, self.limit)
         candidates = []
         for i in first:
             n, start, end = table.candidates[i]

@@ -184,12 +184,12 @@ def measure(items: list[Item], scores: list[list[float]]) -> dict:
 
 
 def _as_ranked(item: Item, probabilities: list[float]) -> list[float]:
-    from ..answering.evidence import read_ranking
+    from ..answering.evidence import read_ranking, surest_first
     from ..config import Settings
     from ..reader.runtime import Reading
 
     shares = [c.share for c in item.candidates]
-    surest = set(sorted(range(len(shares)), key=lambda i: -shares[i])[: Settings().reader_sentences])
+    surest = set(surest_first(shares, Settings().reader_sentences))
     return read_ranking(shares, [Reading(p, (0, 0), 0.0) if i in surest else None for i, p in enumerate(probabilities)])
 
 
